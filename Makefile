@@ -1,0 +1,56 @@
+# Two commands for a fresh machine (see README):
+#   make book   - install, make sure the data is there, run every chapter (default profile), build the HTML
+#   make test   - install, then pytest: unit tests, a smoke run of every chapter, the strict book build
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON    ?= python3
+VENV      ?= .venv
+PY        := $(VENV)/bin/python
+PROFILE   ?= default
+DATASET   ?= fsdd
+# Where the datasets are (or will be downloaded to). Empty: $DIGITDENOISE_DATA_HOME, else
+# ~/.local/share/digitdenoise/data.
+DATA_HOME ?= $(DIGITDENOISE_DATA_HOME)
+export DIGITDENOISE_CACHE ?= $(CURDIR)/.cache
+# quieter TensorFlow start-up in notebooks and tests
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+STAMP     := $(VENV)/.installed-stamp
+DD        := $(VENV)/bin/digitdenoise $(if $(DATA_HOME),--data-home "$(DATA_HOME)")
+
+.PHONY: help install book chapters build smoke test clean distclean
+
+help:
+	@echo "make book     run every chapter ($(PROFILE) profile, $(DATASET)) and build book/_build/html"
+	@echo "make test     unit tests + smoke run of every chapter + strict book build"
+	@echo "make smoke    run every chapter in the smoke profile and build the book (quick look)"
+	@echo "variables: PROFILE=smoke|default|full DATASET=fsdd|audiomnist DATA_HOME=/path/to/data"
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[book,test]"
+	@touch $@
+
+install: $(STAMP)
+
+book: install
+	$(DD) book --profile $(PROFILE) --dataset $(DATASET)
+
+chapters: install
+	$(DD) run --profile $(PROFILE) --dataset $(DATASET)
+
+build: install
+	$(DD) build
+
+smoke:
+	$(MAKE) book PROFILE=smoke
+
+test: install
+	$(PY) -m pytest
+
+clean:
+	rm -rf book/_build book/chapters artifacts .pytest_cache .hypothesis
+
+distclean: clean
+	rm -rf $(VENV) .cache

@@ -1,0 +1,115 @@
+"""The ``digitdenoise`` command line: fetch data, run chapters, build the book.
+
+    digitdenoise fetch fsdd                       # download a dataset into the data home
+    digitdenoise run --profile smoke --chapters 1,4
+    digitdenoise build                            # strict jupyter-book build of book/
+    digitdenoise book --profile default           # all of the above; what `make book` runs
+
+Errors the user can fix print one line (``error: ...``) and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .config import DATASET_NAMES, PROFILES
+from .errors import DigitDenoiseError
+
+
+def _add_run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--profile", default="default", choices=tuple(PROFILES), help="smoke, default or full")
+    p.add_argument("--dataset", default="fsdd", choices=DATASET_NAMES)
+    p.add_argument("--chapters", default="all", help="chapter numbers, e.g. 1,4 (default: all)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--artifacts", default=None, help="artifacts folder (default: artifacts/<dataset>-<profile>)")
+    p.add_argument("--out", default=None, help="where executed notebooks go (default: <root>/book/chapters)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="digitdenoise", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", default=".", help="repository root (holds notebooks/, book/, _config.yml)")
+    parser.add_argument("--data-home", default=None,
+                        help="folder holding the datasets (default: $DIGITDENOISE_DATA_HOME)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    fetch = sub.add_parser("fetch", help="make sure datasets are in the data home (download if missing)")
+    fetch.add_argument("what", nargs="+", choices=("fsdd", "audiomnist", "noise", "audiomnist-meta"))
+    run = sub.add_parser("run", help="execute chapters with papermill")
+    _add_run_args(run)
+    build = sub.add_parser("build", help="build the HTML book from executed chapters")
+    build.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
+    book = sub.add_parser("book", help="fetch data, run every chapter, build the book")
+    _add_run_args(book)
+    book.add_argument("--offline", action="store_true", help="never download; fail if data is missing")
+    return parser
+
+
+def _fetch(what: list[str], data_home: str | None, download: bool = True) -> None:
+    from . import data, noise
+
+    for item in what:
+        if item == "noise":
+            print(f"noise recordings: {noise.ensure_noise_recordings(data_home, download=download)}")
+        elif item == "audiomnist-meta":
+            n = len(data.audiomnist_metadata(data_home, download=download))
+            print(f"AudioMNIST metadata: {n} speakers")
+        else:
+            root = data.ensure_dataset(item, data_home, download=download)
+            summary = data.verify_dataset(item, data_home)
+            print(f"{item}: {summary['clips']} clips, {summary['speakers']} speakers in {root}")
+
+
+def _run(args: argparse.Namespace) -> list[dict]:
+    from .runner import parameters_for, run_chapters
+
+    root = Path(args.root).resolve()
+    artifacts = args.artifacts or str(root / "artifacts" / f"{args.dataset}-{args.profile}")
+    out = Path(args.out) if args.out else root / "book" / "chapters"
+    data_home = str(Path(args.data_home).expanduser().resolve()) if args.data_home else os.environ.get(
+        "DIGITDENOISE_DATA_HOME")
+    params = parameters_for(dataset=args.dataset, profile=args.profile, data_home=data_home,
+                            artifacts_dir=artifacts, seed=args.seed)
+    return run_chapters(root, out, params, chapters=args.chapters, failed_dir=Path(artifacts) / "failed",
+                        timings_file=Path(artifacts) / "chapter_timings.json")
+
+
+def _build(root: Path, strict: bool = True) -> Path:
+    from .runner import build_book
+
+    return build_book(root / "book", config=root / "_config.yml", strict=strict)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "fetch":
+            _fetch(args.what, args.data_home)
+        elif args.command == "run":
+            _run(args)
+        elif args.command == "build":
+            print(f"book: {_build(Path(args.root).resolve(), strict=not args.no_strict)}")
+        elif args.command == "book":
+            start = time.perf_counter()
+            what = ["audiomnist-meta", "noise", args.dataset]
+            _fetch([w for w in what if w != "audiomnist-sample"], args.data_home, download=not args.offline)
+            timings = _run(args)
+            index = _build(Path(args.root).resolve())
+            print("\nchapter timings:")
+            for t in timings:
+                print(f"  {t['chapter']}. {t['slug']:<18} {t['seconds']:7.1f} s")
+            print(f"  total (with data check and build) {time.perf_counter() - start:7.1f} s")
+            print(f"\nbook: {index}")
+    except DigitDenoiseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

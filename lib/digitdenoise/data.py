@@ -1,0 +1,556 @@
+"""Datasets: where the audio is, what each clip is, who speaks it, and how speakers are split.
+
+Taught in chapter 1 (speakers and metadata) and chapter 4 (splits). Two real datasets:
+
+``fsdd``        Free Spoken Digit Dataset v1.0.10: 6 speakers x 10 digits x 50 takes, 8 kHz.
+``audiomnist``  AudioMNIST: 60 speakers x 10 digits x 50 takes, 48 kHz, rich speaker metadata.
+``audiomnist-sample``  a folder with a few real AudioMNIST clips in the original layout and the real
+                metadata file (used for tests; it cannot be downloaded, use ``audiomnist``).
+
+All of them live in a *data home* folder (``$DIGITDENOISE_DATA_HOME``)::
+
+    <data home>/fsdd/recordings/{digit}_{speaker}_{take}.wav
+    <data home>/fsdd/metadata.json
+    <data home>/audiomnist/data/{NN}/{digit}_{NN}_{take}.wav
+    <data home>/audiomnist/data/audioMNIST_meta.txt
+    <data home>/noise/*.wav          (background-noise recordings, see ``noise``)
+
+The library only reads the data home, except to download a missing dataset into it.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import re
+import shutil
+import warnings
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+import soundfile as sf
+
+from ._io import atomic_dir, atomic_path, write_json
+from .config import DATASET_NAMES, cache_dir, check_choice, check_number, default_data_home
+from .errors import AudioFileError, DataError, ParameterError
+
+# --------------------------------------------------------------------------------------------------
+# Dataset descriptions and sources
+
+FSDD_TAG = "v1.0.10"
+FSDD_ARCHIVE = f"https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/{FSDD_TAG}.zip"
+AUDIOMNIST_COMMIT = "ce04129aaa56d47d11a8d9cc1247bac2cafac9b7"
+AUDIOMNIST_ARCHIVE = f"https://github.com/soerenab/AudioMNIST/archive/{AUDIOMNIST_COMMIT}.zip"
+AUDIOMNIST_META_URL = (
+    f"https://raw.githubusercontent.com/soerenab/AudioMNIST/{AUDIOMNIST_COMMIT}/data/audioMNIST_meta.txt"
+)
+AUDIOMNIST_META_SHA256 = "0c2e6efb246d9e3ea4f678d7bf97be3f9fd717e9c58ffaec644eeccd75ebd80f"
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetSpec:
+    """What a dataset is and where its files sit inside the data home (chapter 1)."""
+
+    name: str
+    folder: str
+    sample_rate: int
+    n_speakers: int | None
+    n_clips: int | None
+    downloadable: bool
+    description: str
+    working_rate: int  # the rate the book resamples to (chapter 3): 8 kHz FSDD as is, AudioMNIST to 16 kHz
+
+
+DATASETS: dict[str, DatasetSpec] = {
+    "fsdd": DatasetSpec("fsdd", "fsdd", 8000, 6, 3000, True,
+                        f"Free Spoken Digit Dataset {FSDD_TAG} (CC BY-SA 4.0)", 8000),
+    "audiomnist": DatasetSpec("audiomnist", "audiomnist", 48000, 60, 30000, True,
+                              "AudioMNIST (Becker et al.), 60 speakers (MIT)", 16000),
+    "audiomnist-sample": DatasetSpec("audiomnist-sample", "audiomnist-sample", 48000, None, None, False,
+                                     "a few real AudioMNIST clips with the full 60-speaker metadata", 16000),
+}
+assert tuple(DATASETS) == DATASET_NAMES
+
+_CLIP_NAME = re.compile(r"^(?P<digit>\d)_(?P<speaker>[A-Za-z0-9]+)_(?P<take>\d+)\.wav$")
+
+
+def spec(name: str) -> DatasetSpec:
+    """The :class:`DatasetSpec` of a dataset name, or a clear error listing the names (chapter 1)."""
+    check_choice("dataset", name, DATASET_NAMES)
+    return DATASETS[name]
+
+
+def dataset_root(name: str, data_home: str | Path | None = None) -> Path:
+    """The folder of dataset ``name`` inside the data home (it may not exist yet; chapter 1)."""
+    home = Path(data_home).expanduser() if data_home else default_data_home()
+    return home / spec(name).folder
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading audio
+
+def read_audio(path: str | Path, sr: int | None = None, *, mono: bool = True) -> tuple[np.ndarray, int]:
+    """Read an audio file as float32 in [-1, 1]; downmix to mono and resample to ``sr`` if given.
+
+    Raises :class:`AudioFileError` naming the file for a missing, empty, corrupt or non-audio file.
+    Taught in chapter 1 (levels) and chapter 3 (resampling).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudioFileError(f"{path}: no such file.")
+    if path.stat().st_size == 0:
+        raise AudioFileError(f"{path}: the file is empty (0 bytes); re-download or remove it.")
+    try:
+        y, file_sr = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        raise AudioFileError(
+            f"{path}: cannot be read as audio ({exc}). Check that it is a WAV/FLAC/OGG file and not "
+            "truncated; re-download the dataset if it came from one."
+        ) from None
+    if y.shape[0] == 0:
+        raise AudioFileError(f"{path}: the audio has no samples (zero length).")
+    y = y.mean(axis=1) if mono else y.T
+    if sr is not None and sr != file_sr:
+        check_number("sr", sr, minimum=1000, maximum=384000, integer=True)
+        import librosa
+
+        y = librosa.resample(y, orig_sr=file_sr, target_sr=sr, res_type="soxr_hq").astype(np.float32)
+        file_sr = sr
+    return np.ascontiguousarray(y, dtype=np.float32), int(file_sr)
+
+
+def _audio_info(path: Path) -> tuple[int, int]:
+    try:
+        info = sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        raise AudioFileError(f"{path}: cannot be read as audio ({exc}); re-download the dataset.") from None
+    if info.frames == 0:
+        raise AudioFileError(f"{path}: the audio has no samples (zero length).")
+    return int(info.samplerate), int(info.frames)
+
+
+# --------------------------------------------------------------------------------------------------
+# Locating and downloading
+
+def _wav_files(root: Path, name: str) -> list[Path]:
+    if name == "fsdd":
+        return sorted((root / "recordings").glob("*.wav"))
+    return sorted((root / "data").glob("*/*.wav"))
+
+
+def _meta_file(root: Path, name: str) -> Path:
+    return root / ("metadata.json" if name == "fsdd" else "data/audioMNIST_meta.txt")
+
+
+def ensure_dataset(name: str, data_home: str | Path | None = None, *, download: bool = True) -> Path:
+    """Return the folder of dataset ``name``, downloading it into the data home if it is missing.
+
+    A dataset already on disk is used as it is (a warning says when it has fewer clips than the
+    full release). With ``download=False`` a missing dataset is an error that says how to get it.
+    Taught in chapter 1.
+    """
+    ds = spec(name)
+    home = Path(data_home).expanduser() if data_home else default_data_home()
+    root = home / ds.folder
+    if _wav_files(root, name) and _meta_file(root, name).is_file():
+        n = len(_wav_files(root, name))
+        if ds.n_clips and n < ds.n_clips:
+            warnings.warn(f"{root} holds {n} of the {ds.n_clips} clips of {name}; using what is there.",
+                          stacklevel=2)
+        return root
+    if not home.exists() and not download:
+        raise DataError(
+            f"data home {home} does not exist. Point ${'DIGITDENOISE_DATA_HOME'} (or the data_home "
+            "parameter) at the folder that holds your datasets, or allow downloading."
+        )
+    if not ds.downloadable:
+        raise DataError(
+            f"dataset {name!r} was not found in {root} (expected data/NN/*.wav and "
+            "data/audioMNIST_meta.txt); it is a local test sample and cannot be downloaded. "
+            "Use dataset='audiomnist' for the full dataset."
+        )
+    if not download:
+        raise DataError(
+            f"dataset {name!r} was not found in {root}. Run `digitdenoise fetch {name}` on a machine "
+            f"with internet, or set $DIGITDENOISE_DATA_HOME to a folder that holds {ds.folder}/."
+        )
+    return _download(name, home)
+
+
+def _fetch(url: str, known_hash: str | None, fname: str, processor=None):
+    import pooch
+
+    try:
+        return pooch.retrieve(url, known_hash=known_hash, fname=fname, path=cache_dir() / "downloads",
+                              processor=processor, progressbar=True)
+    except Exception as exc:  # network errors come in many types; say what failed and what to do
+        raise DataError(
+            f"could not download {url} ({type(exc).__name__}: {exc}). Check the internet connection, "
+            "or copy the dataset into the data home by hand (see README, 'Offline')."
+        ) from None
+
+
+def _download(name: str, home: Path) -> Path:
+    import pooch
+
+    ds = DATASETS[name]
+    root = home / ds.folder
+    if name == "fsdd":
+        files = _fetch(FSDD_ARCHIVE, None, f"fsdd-{FSDD_TAG}.zip", pooch.Unzip())
+        wavs = [Path(f) for f in files if f.endswith(".wav") and "/recordings/" in f.replace("\\", "/")]
+        meta_py = [Path(f) for f in files if f.replace("\\", "/").endswith("/metadata.py")]
+        if len(wavs) != ds.n_clips or not meta_py:
+            raise DataError(f"the FSDD archive {FSDD_ARCHIVE} has {len(wavs)} recordings and "
+                            f"{'a' if meta_py else 'no'} metadata.py; expected {ds.n_clips} and one.")
+        metadata = parse_fsdd_metadata_py(meta_py[0].read_text(encoding="utf-8"))
+        with atomic_dir(root) as tmp:
+            (tmp / "recordings").mkdir()
+            for w in wavs:
+                shutil.copy2(w, tmp / "recordings" / w.name)
+            write_json(tmp / "metadata.json", metadata)
+    else:  # audiomnist
+        files = _fetch(AUDIOMNIST_ARCHIVE, None, f"audiomnist-{AUDIOMNIST_COMMIT[:10]}.zip", pooch.Unzip())
+        wavs = [Path(f) for f in files if f.endswith(".wav") and _CLIP_NAME.match(Path(f).name)]
+        meta = [Path(f) for f in files if f.endswith("audioMNIST_meta.txt")]
+        if len(wavs) != ds.n_clips or not meta:
+            raise DataError(f"the AudioMNIST archive has {len(wavs)} clips and {len(meta)} metadata "
+                            f"files; expected {ds.n_clips} and 1.")
+        with atomic_dir(root) as tmp:
+            for w in wavs:
+                (tmp / "data" / w.parent.name).mkdir(parents=True, exist_ok=True)
+                shutil.copy2(w, tmp / "data" / w.parent.name / w.name)
+            shutil.copy2(meta[0], tmp / "data" / "audioMNIST_meta.txt")
+    verify_dataset(name, home)
+    return root
+
+
+def parse_fsdd_metadata_py(source: str) -> dict[str, dict[str, str]]:
+    """Read FSDD's ``metadata.py`` (a Python dict literal) without executing it (chapter 1)."""
+    try:
+        tree = ast.parse(source)
+        for node in tree.body:
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "metadata" for t in node.targets):
+                value = ast.literal_eval(node.value)
+                if isinstance(value, dict):
+                    return value
+    except (SyntaxError, ValueError) as exc:
+        raise DataError(f"FSDD metadata.py cannot be parsed: {exc}") from None
+    raise DataError("FSDD metadata.py holds no `metadata = {...}` dictionary.")
+
+
+def verify_dataset(name: str, data_home: str | Path | None = None) -> dict[str, Any]:
+    """Check a dataset folder: clip count, names, speakers, metadata parse. Returns a summary dict and
+    raises :class:`DataError` on anything that would break the chapters (chapter 1)."""
+    root = dataset_root(name, data_home)
+    wavs = _wav_files(root, name)
+    if not wavs:
+        raise DataError(f"no .wav clips found for {name!r} under {root}.")
+    bad = [w.name for w in wavs if not _CLIP_NAME.match(w.name)]
+    if bad:
+        raise DataError(f"{len(bad)} file(s) in {root} do not follow digit_speaker_take.wav, e.g. {bad[0]}.")
+    meta = load_speaker_metadata(name, data_home)
+    speakers = sorted({_CLIP_NAME.match(w.name)["speaker"] for w in wavs})
+    missing = sorted(set(speakers) - set(meta.index))
+    if missing:
+        raise DataError(f"speakers {missing} of {name!r} have clips but no metadata in {_meta_file(root, name)}.")
+    return {"dataset": name, "root": str(root), "clips": len(wavs), "speakers": len(speakers)}
+
+
+# --------------------------------------------------------------------------------------------------
+# Speaker metadata
+
+AUDIOMNIST_ACCENT_SPELLING = {
+    "german": "German",
+    "Brasilian": "Brazilian",
+    "Egyptian_American?": "Egyptian-American",
+}
+AUDIOMNIST_COUNTRY_SPELLING = {"Spanien": "Spain"}
+# The metadata gives "Europe" for speakers from Syria and India; continents follow the country.
+COUNTRY_CONTINENT = {
+    "Germany": "Europe", "Spain": "Europe", "Italy": "Europe", "Poland": "Europe", "Denmark": "Europe",
+    "France": "Europe", "Syria": "Asia", "India": "Asia", "China": "Asia", "South Korea": "Asia",
+    "Brazil": "South America", "Egypt": "Africa", "South Africa": "Africa",
+}
+PLAUSIBLE_AGE = (10, 100)
+
+
+def _clean_room(raw: str) -> str:
+    room = str(raw).strip().lower().replace("romm", "room")
+    return {"vr-room": "vr-room", "kino": "kino", "ruheraum": "ruheraum", "library": "library"}.get(room, room)
+
+
+def clean_audiomnist_metadata(raw: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """Tidy AudioMNIST's ``audioMNIST_meta.txt`` (chapter 1). One row per speaker, indexed by the
+    two-digit speaker id, keeping each raw value beside its cleaned form:
+
+    * ``age``: integer years; impossible values (such as ``1234``) become missing;
+    * ``accent``: spelling variants merged (``german`` -> ``German``, ``Brasilian`` -> ``Brazilian``);
+    * ``room``: ``vr-room``, ``VR-Room``, ``VR-room`` and ``vr-romm`` are one room;
+    * ``origin``: split into ``continent`` / ``country`` / ``city``, country spellings normalised and
+      the continent taken from the country where the file disagrees;
+    * ``native_speaker``: boolean; ``recording_date``: a timestamp.
+    """
+    if not isinstance(raw, dict) or not raw:
+        raise DataError("AudioMNIST metadata must be a non-empty JSON object keyed by speaker id.")
+    rows = []
+    for speaker, rec in raw.items():
+        if not isinstance(rec, dict):
+            raise DataError(f"AudioMNIST metadata for speaker {speaker!r} is not an object.")
+        origin_parts = [p.strip() for p in str(rec.get("origin", "")).split(",")]
+        origin_parts += [""] * (3 - len(origin_parts))
+        continent_raw, country_raw, city = origin_parts[0], origin_parts[1], ", ".join(origin_parts[2:]).strip(", ")
+        country = AUDIOMNIST_COUNTRY_SPELLING.get(country_raw, country_raw)
+        try:
+            age = int(str(rec.get("age")).strip())
+        except ValueError:
+            age = None
+        if age is not None and not PLAUSIBLE_AGE[0] <= age <= PLAUSIBLE_AGE[1]:
+            age = None
+        accent_raw = str(rec.get("accent", "")).strip()
+        native_raw = str(rec.get("native speaker", "")).strip().lower()
+        rows.append({
+            "speaker": f"{int(speaker):02d}" if str(speaker).isdigit() else str(speaker),
+            "gender": str(rec.get("gender", "")).strip().lower() or None,
+            "age": age,
+            "age_raw": rec.get("age"),
+            "accent": AUDIOMNIST_ACCENT_SPELLING.get(accent_raw, accent_raw),
+            "accent_raw": accent_raw,
+            "native_speaker": {"yes": True, "no": False}.get(native_raw),
+            "continent": COUNTRY_CONTINENT.get(country, continent_raw.replace("-", " ")),
+            "country": country,
+            "city": city,
+            "origin_raw": rec.get("origin"),
+            "room": _clean_room(rec.get("recordingroom", "")),
+            "room_raw": rec.get("recordingroom"),
+            "recording_date": pd.to_datetime(rec.get("recordingdate"), format="%y-%m-%d-%H-%M-%S",
+                                             errors="coerce"),
+        })
+    table = pd.DataFrame(rows).set_index("speaker").sort_index()
+    table["age"] = table["age"].astype("Int64")
+    table["native_speaker"] = table["native_speaker"].astype("boolean")
+    return table
+
+
+def read_audiomnist_metadata_file(path: str | Path) -> dict[str, Any]:
+    """Parse ``audioMNIST_meta.txt`` (JSON) with a clear error for a broken file (chapter 1)."""
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"{path}: AudioMNIST metadata file not found.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not valid JSON ({exc}); re-download audioMNIST_meta.txt.") from None
+
+
+def find_audiomnist_metadata(data_home: str | Path | None = None, *, download: bool = True) -> Path:
+    """Path of ``audioMNIST_meta.txt``, whatever dataset the book uses (chapter 1).
+
+    Looks in ``audiomnist/`` then ``audiomnist-sample/`` of the data home; otherwise downloads the
+    single metadata file (checksum-verified) into ``<data home>/audiomnist-meta/``.
+    """
+    home = Path(data_home).expanduser() if data_home else default_data_home()
+    for folder in ("audiomnist", "audiomnist-sample", "audiomnist-meta"):
+        for candidate in (home / folder / "data" / "audioMNIST_meta.txt", home / folder / "audioMNIST_meta.txt"):
+            if candidate.is_file():
+                return candidate
+    if not download:
+        raise DataError(f"audioMNIST_meta.txt not found under {home} (audiomnist/data/ or audiomnist-sample/data/); "
+                        "run `digitdenoise fetch audiomnist-meta`.")
+    fetched = Path(_fetch(AUDIOMNIST_META_URL, f"sha256:{AUDIOMNIST_META_SHA256}", "audioMNIST_meta.txt"))
+    target = home / "audiomnist-meta" / "audioMNIST_meta.txt"
+    with atomic_path(target) as tmp:
+        shutil.copy2(fetched, tmp)
+    return target
+
+
+def audiomnist_metadata(data_home: str | Path | None = None, *, download: bool = True) -> pd.DataFrame:
+    """The cleaned 60-speaker AudioMNIST metadata (chapter 1); see :func:`find_audiomnist_metadata`."""
+    path = find_audiomnist_metadata(data_home, download=download)
+    return clean_audiomnist_metadata(read_audiomnist_metadata_file(path))
+
+
+def load_speaker_metadata(name: str, data_home: str | Path | None = None) -> pd.DataFrame:
+    """Speaker metadata of a dataset, one row per speaker (chapter 1).
+
+    FSDD: ``gender``, ``accent`` (e.g. ``German``), ``country`` (ISO code from the accent field),
+    ``language``. AudioMNIST: see :func:`clean_audiomnist_metadata`.
+    """
+    root = dataset_root(name, data_home)
+    path = _meta_file(root, name)
+    if name == "fsdd":
+        if path.is_file():
+            try:
+                raw = json.loads(path.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise DataError(f"{path}: not valid JSON ({exc}).") from None
+        elif (root / "metadata.py").is_file():
+            raw = parse_fsdd_metadata_py((root / "metadata.py").read_text(encoding="utf-8"))
+        else:
+            raise DataError(f"FSDD speaker metadata not found: expected {path} (or metadata.py).")
+        rows = []
+        for speaker, rec in raw.items():
+            country, _, accent = str(rec.get("accent", "")).partition("/")
+            rows.append({"speaker": speaker, "gender": rec.get("gender"), "accent": accent or country,
+                         "country": country, "language": rec.get("language")})
+        return pd.DataFrame(rows).set_index("speaker").sort_index()
+    return clean_audiomnist_metadata(read_audiomnist_metadata_file(path))
+
+
+# --------------------------------------------------------------------------------------------------
+# The clip table
+
+def load_clips(name: str, data_home: str | Path | None = None, *, download: bool = True,
+               clips_per_speaker: int | None = None, seed: int = 0) -> pd.DataFrame:
+    """One row per clip: ``clip_id, path, dataset, speaker, digit, take, sample_rate, n_samples,
+    duration_s`` plus the speaker's metadata columns (chapter 1).
+
+    ``clips_per_speaker`` keeps a seeded, digit-balanced subset per speaker (for quick profiles).
+    """
+    root = ensure_dataset(name, data_home, download=download)
+    rows = []
+    for w in _wav_files(root, name):
+        m = _CLIP_NAME.match(w.name)
+        if m is None:
+            raise DataError(f"{w}: unexpected file name; clips must be named digit_speaker_take.wav.")
+        rows.append({"clip_id": f"{name}/{w.stem}", "path": str(w), "dataset": name,
+                     "speaker": m["speaker"], "digit": int(m["digit"]), "take": int(m["take"])})
+    table = pd.DataFrame(rows)
+    if clips_per_speaker is not None:
+        clips_per_speaker = check_number("clips_per_speaker", clips_per_speaker, minimum=1, integer=True)
+        table = subsample(table, clips_per_speaker, seed=seed)
+    info = [_audio_info(Path(p)) for p in table["path"]]
+    table["sample_rate"] = [i[0] for i in info]
+    table["n_samples"] = [i[1] for i in info]
+    table["duration_s"] = table["n_samples"] / table["sample_rate"]
+    meta = load_speaker_metadata(name, data_home)
+    table = table.merge(meta, left_on="speaker", right_index=True, how="left", validate="many_to_one")
+    return table.sort_values(["speaker", "digit", "take"]).reset_index(drop=True)
+
+
+def subsample(table: pd.DataFrame, per_speaker: int, *, seed: int = 0) -> pd.DataFrame:
+    """Keep at most ``per_speaker`` clips of each speaker, spread over the digits, reproducibly
+    (the quick profiles of every chapter)."""
+    rng = np.random.default_rng(seed)
+    keep = []
+    for _, group in table.groupby("speaker", sort=True):
+        order = group.sample(frac=1.0, random_state=int(rng.integers(2**31)))
+        # round-robin over digits so a small subset still covers all of them
+        order = order.assign(_rank=order.groupby("digit").cumcount()).sort_values(["_rank", "digit"])
+        keep.append(order.head(per_speaker).drop(columns="_rank"))
+    return pd.concat(keep).sort_values(["speaker", "digit", "take"]).reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Splits
+
+SPLITS = ("train", "validation", "test")
+
+
+def speaker_split(speakers: Iterable[str], *, seed: int = 0, test_speakers: Iterable[str] | None = None,
+                  validation_speakers: Iterable[str] | None = None, test_fraction: float = 0.15,
+                  validation_fraction: float = 0.15) -> dict[str, str]:
+    """Assign every speaker to ``train``, ``validation`` or ``test`` so no speaker is in two splits
+    (chapter 4). Deterministic given ``seed``; explicit speaker lists override the random draw.
+    At least one speaker goes to each split when there are three or more speakers.
+    """
+    speakers = sorted(set(map(str, speakers)))
+    if len(speakers) < 3:
+        raise ParameterError(f"a speaker-disjoint split needs at least 3 speakers, got {len(speakers)}.")
+    check_number("test_fraction", test_fraction, minimum=0, maximum=0.5)
+    check_number("validation_fraction", validation_fraction, minimum=0, maximum=0.5)
+    chosen: dict[str, list[str]] = {}
+    for label, given in (("test", test_speakers), ("validation", validation_speakers)):
+        if given is not None:
+            given = [str(s) for s in given]
+            unknown = sorted(set(given) - set(speakers))
+            if unknown:
+                raise ParameterError(f"{label}_speakers names unknown speakers {unknown}; known: {speakers}.")
+            chosen[label] = given
+    if set(chosen.get("test", [])) & set(chosen.get("validation", [])):
+        raise ParameterError("test_speakers and validation_speakers overlap; a speaker can be in one split only.")
+    rng = np.random.default_rng(seed)
+    pool = [str(s) for s in rng.permutation(speakers) if s not in set(sum(chosen.values(), []))]
+    for label, fraction in (("test", test_fraction), ("validation", validation_fraction)):
+        if label not in chosen:
+            n = max(1, int(round(fraction * len(speakers))))
+            chosen[label], pool = list(pool[:n]), pool[n:]
+    if not pool:
+        raise ParameterError("no speakers are left for training; give fewer test/validation speakers.")
+    assignment = {str(s): "train" for s in pool}
+    for label in ("test", "validation"):
+        assignment.update({str(s): label for s in chosen[label]})
+    return dict(sorted(assignment.items()))
+
+
+def assign_split(table: pd.DataFrame, *, seed: int = 0, scheme: str = "speaker", **kwargs: Any) -> pd.DataFrame:
+    """Return ``table`` with a ``split`` column (chapter 4).
+
+    ``scheme="speaker"``: speaker-disjoint (:func:`speaker_split`), the book's protocol.
+    ``scheme="fsdd-official"``: FSDD's own split, takes 0-4 of every speaker are test, the rest train
+    (speakers are shared, so it measures something easier).
+    """
+    check_choice("scheme", scheme, ("speaker", "fsdd-official"))
+    out = table.copy()
+    if scheme == "fsdd-official":
+        out["split"] = np.where(out["take"] < 5, "test", "train")
+    else:
+        mapping = speaker_split(out["speaker"].unique(), seed=seed, **kwargs)
+        out["split"] = out["speaker"].map(mapping)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Clip-level facts
+
+def clip_statistics(table: pd.DataFrame, *, top_db: float = 30.0, progress: bool = False) -> pd.DataFrame:
+    """Measure every clip of a clip table from its audio (chapter 1): RMS level (dBFS), peak (dBFS),
+    and leading/trailing silence in seconds (``librosa.effects.trim`` at ``top_db`` below the peak).
+    Returns the table with those columns added."""
+    import librosa
+    from tqdm.auto import tqdm
+
+    rows = []
+    for path in tqdm(table["path"], desc="clip statistics", disable=not progress):
+        y, sr = read_audio(path)
+        _, (start, end) = librosa.effects.trim(y, top_db=top_db)
+        rows.append({
+            "rms_dbfs": float(10 * np.log10(np.mean(y.astype(np.float64) ** 2) + 1e-20)),
+            "peak_dbfs": float(20 * np.log10(np.max(np.abs(y)) + 1e-10)),
+            "lead_silence_s": start / sr,
+            "trail_silence_s": (len(y) - end) / sr,
+        })
+    return pd.concat([table.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
+
+
+def metadata_cleaning_table(raw: dict[str, dict[str, Any]], cleaned: pd.DataFrame) -> pd.DataFrame:
+    """Before/after table of every value the cleaning changed (chapter 1): field, raw, cleaned, speakers."""
+    records = []
+    pairs = {"age": ("age", "age"), "accent": ("accent", "accent"), "recordingroom": ("room", "room"),
+             "origin": ("origin", None)}
+    for speaker, rec in raw.items():
+        key = f"{int(speaker):02d}" if str(speaker).isdigit() else str(speaker)
+        row = cleaned.loc[key]
+        for field, (label, column) in pairs.items():
+            before = str(rec.get(field))
+            if column is None:
+                after = f"{row['continent']}, {row['country']}, {row['city']}"
+            else:
+                after = "<missing>" if pd.isna(row[column]) else str(row[column])
+            if before != after:
+                records.append({"field": label, "raw value": before, "cleaned value": after, "speaker": key})
+    out = pd.DataFrame(records)
+    if out.empty:
+        return pd.DataFrame(columns=["field", "raw value", "cleaned value", "speakers", "n"])
+    return (out.groupby(["field", "raw value", "cleaned value"])["speaker"]
+            .agg(speakers=lambda s: ", ".join(sorted(s)), n="count").reset_index())
+
+
+def read_clips(paths: Iterable[str | Path], sr: int | None = None, *, progress: bool = False) -> list[np.ndarray]:
+    """Read many clips (mono, resampled to ``sr``) in order; chapters 2-7 use it with the clip table."""
+    from tqdm.auto import tqdm
+
+    paths = list(paths)
+    return [read_audio(p, sr)[0] for p in tqdm(paths, desc="reading clips", disable=not progress)]

@@ -1,0 +1,173 @@
+"""Running the chapters with papermill and building the book with jupyter-book (used by ``make``).
+
+Each chapter is a jupytext percent-format ``.py`` file under ``notebooks/``. :func:`run_chapters`
+converts it in memory, injects the parameters and executes it into ``book/chapters/NN_name.ipynb``;
+:func:`build_book` turns the executed notebooks into HTML with execution off, strictly (a cell error,
+a broken reference or a Sphinx warning fails the build).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from ._io import atomic_path, write_json
+from .config import check_choice
+from .errors import DigitDenoiseError, ParameterError
+
+
+@dataclasses.dataclass(frozen=True)
+class Chapter:
+    number: int
+    slug: str
+    title: str
+
+    @property
+    def source_name(self) -> str:
+        return f"{self.slug}.py"
+
+    @property
+    def output_name(self) -> str:
+        return f"{self.slug}.ipynb"
+
+
+CHAPTERS = (
+    Chapter(1, "01_speakers", "Who is speaking: speaker metadata"),
+    Chapter(2, "02_snr", "How noisy is noisy: SNR analysis"),
+    Chapter(3, "03_features", "From waveform to features"),
+    Chapter(4, "04_augmentation", "Making noisy data"),
+    Chapter(5, "05_training", "Models and training"),
+    Chapter(6, "06_evaluation", "Evaluation"),
+    Chapter(7, "07_attributes", "Who benefits"),
+)
+
+
+class ChapterError(DigitDenoiseError):
+    """A chapter failed to execute; the message names the chapter, the cell error and the saved notebook."""
+
+
+class BookBuildError(DigitDenoiseError):
+    """jupyter-book reported an error or a warning in strict mode."""
+
+
+def select_chapters(spec: str | Iterable[int] | None) -> list[Chapter]:
+    """Chapters by number: ``None``/``"all"`` for all, ``"1,4"`` or ``[1, 4]`` for some."""
+    if spec is None or spec == "all":
+        return list(CHAPTERS)
+    if isinstance(spec, str):
+        try:
+            numbers = [int(part) for part in spec.split(",") if part.strip()]
+        except ValueError:
+            raise ParameterError(f"chapters={spec!r}: give chapter numbers like '1,4' or 'all'.") from None
+    else:
+        numbers = list(spec)
+    by_number = {c.number: c for c in CHAPTERS}
+    unknown = [n for n in numbers if n not in by_number]
+    if unknown or not numbers:
+        raise ParameterError(f"chapters={spec!r}: chapters are numbered 1-{len(CHAPTERS)}.")
+    return [by_number[n] for n in numbers]
+
+
+def _kernel_env() -> None:
+    # The kernel spec that ipykernel installs starts "python" from PATH: make that this interpreter.
+    bindir = str(Path(sys.executable).parent)
+    if not os.environ.get("PATH", "").startswith(bindir + os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+
+
+def execute_chapter(source: Path, output: Path, parameters: dict[str, Any], *, cwd: Path | None = None,
+                    failed_dir: Path | None = None) -> float:
+    """Execute one jupytext chapter into ``output`` (written atomically); return seconds taken.
+
+    On a cell error the partly executed notebook is saved to ``failed_dir`` (never to ``output``) and
+    a :class:`ChapterError` names the chapter, the exception and that file.
+    """
+    import jupytext
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    source = Path(source)
+    if not source.is_file():
+        raise ChapterError(f"chapter source {source} does not exist.")
+    _kernel_env()
+    nb = jupytext.read(source)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    start = time.perf_counter()
+    with atomic_path(output, suffix=".ipynb") as tmp:
+        try:
+            papermill.execute_notebook(nb, str(tmp), parameters=parameters, kernel_name="python3",
+                                       cwd=str(cwd) if cwd else None, progress_bar=False, log_output=False)
+        except PapermillExecutionError as exc:
+            saved = ""
+            if failed_dir is not None:
+                failed_dir.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(tmp, failed_dir / output.name)
+                saved = f" The partly executed notebook is {failed_dir / output.name}."
+            raise ChapterError(f"chapter {source.name} failed in cell {exc.exec_count}: "
+                               f"{exc.ename}: {str(exc.evalue).rstrip('.')}.{saved}") from None
+    return time.perf_counter() - start
+
+
+def run_chapters(root: Path, out_dir: Path, parameters: dict[str, Any], *, chapters: str | None = None,
+                 failed_dir: Path | None = None, timings_file: Path | None = None,
+                 echo=print) -> list[dict[str, Any]]:
+    """Execute the selected chapters in order with the same parameters; returns and optionally saves
+    the time each took. Used by ``make book`` and the smoke tests."""
+    root = Path(root)
+    notebooks = root / "notebooks"
+    if not notebooks.is_dir():
+        raise ParameterError(f"no notebooks/ folder under {root}; run from the repository root or pass --root.")
+    timings = []
+    for chapter in select_chapters(chapters):
+        echo(f"[chapter {chapter.number}] {chapter.title} ...")
+        seconds = execute_chapter(notebooks / chapter.source_name, Path(out_dir) / chapter.output_name,
+                                  parameters, cwd=root, failed_dir=failed_dir)
+        echo(f"[chapter {chapter.number}] done in {seconds:.1f} s")
+        timings.append({"chapter": chapter.number, "slug": chapter.slug, "seconds": round(seconds, 2)})
+        if timings_file is not None:
+            write_json(timings_file, {"parameters": parameters, "chapters": timings})
+    return timings
+
+
+def build_book(book_dir: Path, *, config: Path, toc: Path | None = None, output_dir: Path | None = None,
+               strict: bool = True, echo=print) -> Path:
+    """Build the HTML book with jupyter-book 1.x (notebooks already executed). ``strict`` adds
+    ``-W -n --keep-going``: any warning or broken reference fails. Returns ``index.html``."""
+    _kernel_env()
+    book_dir = Path(book_dir)
+    toc = toc or book_dir / "_toc.yml"
+    exe = Path(sys.executable).parent / "jupyter-book"
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(book_dir), "--config", str(config),
+           "--toc", str(toc), "--builder", "html"]
+    cmd += ["--path-output", str(output_dir or book_dir)]
+    if strict:
+        cmd += ["-W", "-n", "--keep-going"]
+    echo("$ " + " ".join(cmd))
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    log = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        tail = "\n".join(log.splitlines()[-40:])
+        raise BookBuildError(f"jupyter-book build failed (exit {proc.returncode}):\n{tail}")
+    index = (Path(output_dir) if output_dir else book_dir) / "_build" / "html" / "index.html"
+    if not index.is_file():
+        raise BookBuildError(f"jupyter-book finished but {index} is missing.\n{log[-2000:]}")
+    return index
+
+
+def parameters_for(*, dataset: str, profile: str, data_home: str | None, artifacts_dir: str,
+                   seed: int = 0) -> dict[str, Any]:
+    """The papermill parameters every chapter receives."""
+    from .config import DATASET_NAMES, PROFILES
+
+    check_choice("profile", profile, tuple(PROFILES))
+    check_choice("dataset", dataset, DATASET_NAMES)
+    params = {"dataset": dataset, "profile": profile, "artifacts_dir": artifacts_dir, "seed": int(seed)}
+    if data_home:
+        params["data_home"] = data_home
+    return params

@@ -1,0 +1,50 @@
+"""Shared fixtures. Tests read the real data mirror: $DIGITDENOISE_DATA_HOME, or ../shared/data beside
+the repository (as in CI)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _data_home() -> Path:
+    env = os.environ.get("DIGITDENOISE_DATA_HOME")
+    return Path(env) if env else ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def data_home() -> Path:
+    home = _data_home()
+    if not (home / "fsdd" / "recordings").is_dir():
+        pytest.fail(f"test data not found in {home}: set DIGITDENOISE_DATA_HOME to the data mirror "
+                    "(fsdd/, audiomnist-sample/, noise/)", pytrace=False)
+    return home
+
+
+@pytest.fixture(scope="session")
+def fsdd_table(data_home):
+    from digitdenoise import data
+
+    return data.load_clips("fsdd", data_home, download=False)
+
+
+@pytest.fixture(scope="session")
+def sample_table(data_home):
+    from digitdenoise import data
+
+    return data.load_clips("audiomnist-sample", data_home, download=False)
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail loudly if a test tries to download."""
+    import pooch
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("this test must not download anything")
+
+    monkeypatch.setattr(pooch, "retrieve", refuse)

@@ -1,0 +1,69 @@
+import json
+
+import pytest
+
+from digitdenoise import cli, runner
+from digitdenoise.errors import ParameterError
+
+from conftest import ROOT
+
+
+def test_select_chapters():
+    assert [c.number for c in runner.select_chapters("all")] == list(range(1, 8))
+    assert [c.slug for c in runner.select_chapters("1,4")] == ["01_speakers", "04_augmentation"]
+    for bad in ("9", "one", ""):
+        with pytest.raises(ParameterError, match="chapters="):
+            runner.select_chapters(bad)
+
+
+def test_a_failing_chapter_names_the_error_and_writes_no_output(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "01_speakers.py").write_text(
+        '# %% tags=["parameters"]\nx = 1\n\n# %%\nraise ValueError("boom in chapter")\n')
+    out = tmp_path / "out"
+    with pytest.raises(runner.ChapterError, match=r"01_speakers.py failed in cell \d+: ValueError: boom in chapter"):
+        runner.run_chapters(tmp_path, out, {"x": 2}, chapters="1", failed_dir=tmp_path / "failed",
+                            echo=lambda *_: None)
+    assert not (out / "01_speakers.ipynb").exists()
+    assert not list(out.glob("*")) if out.exists() else True
+    assert (tmp_path / "failed" / "01_speakers.ipynb").is_file()
+
+
+def test_chapter_parameters_are_injected(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "02_snr.py").write_text(
+        '# %% tags=["parameters"]\nsnr_db = 0.0\n\n# %%\nprint("snr is", snr_db)\n')
+    timings = runner.run_chapters(tmp_path, tmp_path / "out", {"snr_db": -8.0}, chapters="2",
+                                  timings_file=tmp_path / "t.json", echo=lambda *_: None)
+    import nbformat
+
+    nb = nbformat.read(tmp_path / "out" / "02_snr.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "snr is -8.0" in printed
+    assert timings[0]["slug"] == "02_snr" and json.loads((tmp_path / "t.json").read_text())["chapters"]
+
+
+def test_cli_errors_are_one_line_with_status_2(tmp_path, capsys, no_network):
+    assert cli.main(["--data-home", str(tmp_path / "nowhere"), "fetch", "fsdd"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: could not download") and "Offline" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert cli.main(["--root", str(tmp_path), "--data-home", str(tmp_path), "run"]) == 2
+    assert "no notebooks/ folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["run", "--profile", "fast"])
+    assert exit_.value.code == 2
+
+
+def test_cli_fetch_uses_data_already_present(data_home, capsys, no_network):
+    assert cli.main(["--data-home", str(data_home), "fetch", "fsdd", "noise", "audiomnist-meta"]) == 0
+    out = capsys.readouterr().out
+    assert "fsdd: 3000 clips, 6 speakers" in out and "AudioMNIST metadata: 60 speakers" in out
+
+
+def test_book_offline_without_data_fails_cleanly(tmp_path, capsys, no_network):
+    code = cli.main(["--root", str(ROOT), "--data-home", str(tmp_path), "book", "--offline",
+                     "--artifacts", str(tmp_path / "a"), "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "audioMNIST_meta.txt not found" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
