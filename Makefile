@@ -10,13 +10,16 @@ PY        := $(VENV)/bin/python
 PROFILE   ?= default
 DATASET   ?= fsdd
 # Where the datasets are (or will be downloaded to). Empty: $DIGITDENOISE_DATA_HOME, else
-# ~/.local/share/digitdenoise/data.
-DATA_HOME ?= $(DIGITDENOISE_DATA_HOME)
+# ~/.local/share/digitdenoise/data. Passed to the chapters through the environment.
+DATA_HOME ?=
+ifneq ($(strip $(DATA_HOME)),)
+export DIGITDENOISE_DATA_HOME := $(abspath $(DATA_HOME))
+endif
 export DIGITDENOISE_CACHE ?= $(CURDIR)/.cache
 # quieter TensorFlow start-up in notebooks and tests
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 STAMP     := $(VENV)/.installed-stamp
-DD        := $(VENV)/bin/digitdenoise $(if $(DATA_HOME),--data-home "$(DATA_HOME)")
+DD        := $(VENV)/bin/digitdenoise
 
 .PHONY: help install book chapters build smoke test clean distclean
 

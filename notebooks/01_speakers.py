@@ -36,7 +36,7 @@ from digitdenoise import audio, config, data, plots
 
 run = config.resolve(dataset=dataset, profile=profile, data_home=data_home, artifacts_dir=artifacts_dir, seed=seed)
 plots.book_style()
-print(f"dataset={run.dataset} profile={run.profile} data home={run.data_home}")
+print(f"dataset={run.dataset} profile={run.profile}")
 
 # %% [markdown]
 # ## The AudioMNIST metadata file, as it comes

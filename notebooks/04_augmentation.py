@@ -91,7 +91,7 @@ pd.DataFrame(measured)
 #
 # ## Listen
 #
-# Rows are noise types, columns clean and noisy, for clip `{glue:text}`example_clip``. All players
+# Rows are noise types, columns clean and noisy, for clip {glue:text}`example_clip`. All players
 # share one gain.
 
 # %%
@@ -110,11 +110,10 @@ specs.update({k: plots.spectrogram_db(v["noisy"], cfg_fft, hop) for k, v in rows
 vmax = max(s.max() for s in specs.values())
 ncols = 4
 nrows = int(np.ceil(len(specs) / ncols))
-fig, axes = plt.subplots(nrows, ncols, figsize=(15, 3.2 * nrows), sharex=True, sharey=True)
+fig, axes = plt.subplots(nrows, ncols, figsize=(15, 3.0 * nrows), sharex=True, sharey=True, layout="constrained")
 for ax, (name, s) in zip(axes.flat, specs.items()):
     img = plots.spectrogram_panel(ax, s, sr, hop, title=name, vmin=vmax - 80, vmax=vmax, n_fft=cfg_fft)
-for ax in list(axes.flat)[len(specs):]:
-    ax.set_visible(False)
+plots.outer_labels_only(axes, n_used=len(specs))
 fig.colorbar(img, ax=axes, label="Power (dB re full scale)", shrink=0.8)
 fig.suptitle(f"Clip {example['clip_id']}: clean and mixed at {run.snr_db:g} dB", fontsize=14, fontweight="bold")
 plt.show()

@@ -11,7 +11,6 @@ Errors the user can fix print one line (``error: ...``) and exit with status 2.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -66,14 +65,17 @@ def _run(args: argparse.Namespace) -> list[dict]:
     from .runner import parameters_for, run_chapters
 
     root = Path(args.root).resolve()
-    artifacts = args.artifacts or str(root / "artifacts" / f"{args.dataset}-{args.profile}")
+    # Chapters run with the repository root as working directory: a relative artifacts path keeps
+    # local paths out of the published book. A data home from the environment is inherited by the
+    # kernel, so it is passed only when given on the command line.
+    artifacts = args.artifacts or f"artifacts/{args.dataset}-{args.profile}"
     out = Path(args.out) if args.out else root / "book" / "chapters"
-    data_home = str(Path(args.data_home).expanduser().resolve()) if args.data_home else os.environ.get(
-        "DIGITDENOISE_DATA_HOME")
+    data_home = str(Path(args.data_home).expanduser().resolve()) if args.data_home else None
     params = parameters_for(dataset=args.dataset, profile=args.profile, data_home=data_home,
                             artifacts_dir=artifacts, seed=args.seed)
-    return run_chapters(root, out, params, chapters=args.chapters, failed_dir=Path(artifacts) / "failed",
-                        timings_file=Path(artifacts) / "chapter_timings.json")
+    artifacts_path = root / artifacts if not Path(artifacts).is_absolute() else Path(artifacts)
+    return run_chapters(root, out, params, chapters=args.chapters, failed_dir=artifacts_path / "failed",
+                        timings_file=artifacts_path / "chapter_timings.json")
 
 
 def _build(root: Path, strict: bool = True) -> Path:

@@ -35,6 +35,24 @@ def spectrogram_panel(ax, spec_db: np.ndarray, sr: int, hop_length: int, *, titl
     return img
 
 
+def outer_labels_only(axes, n_used: int | None = None) -> None:
+    """In a grid of panels keep axis labels on the left column and bottom row only, and hide unused
+    panels (chapters 2-6)."""
+    grid = np.atleast_2d(axes)
+    flat = list(grid.flat)
+    n_used = len(flat) if n_used is None else n_used
+    for i, ax in enumerate(flat):
+        row, col = divmod(i, grid.shape[1])
+        if i >= n_used:
+            ax.set_visible(False)
+            continue
+        if col > 0:
+            ax.set_ylabel("")
+        below = i + grid.shape[1]
+        if below < n_used:
+            ax.set_xlabel("")
+
+
 def waveform_panel(ax, y: np.ndarray, sr: int, *, title: str, ylim: float | None = None, color=None) -> None:
     """Waveform against time in seconds, amplitude in full-scale units (chapters 2-4)."""
     t = np.arange(len(y)) / sr
