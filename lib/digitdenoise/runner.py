@@ -140,8 +140,10 @@ def build_book(book_dir: Path, *, config: Path, toc: Path | None = None, output_
     """Build the HTML book with jupyter-book 1.x (notebooks already executed). ``strict`` adds
     ``-W -n --keep-going``: any warning or broken reference fails. Returns ``index.html``."""
     _kernel_env()
-    book_dir = Path(book_dir)
-    toc = toc or book_dir / "_toc.yml"
+    book_dir = Path(book_dir).resolve()
+    config = Path(config).resolve()
+    toc = Path(toc).resolve() if toc else book_dir / "_toc.yml"
+    output_dir = Path(output_dir).resolve() if output_dir else None
     exe = Path(sys.executable).parent / "jupyter-book"
     cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(book_dir), "--config", str(config),
            "--toc", str(toc), "--builder", "html"]
