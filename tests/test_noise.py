@@ -120,7 +120,7 @@ def test_babble_and_noise_source(fsdd_table):
         noise.babble(talkers[:2], 100)
     src = noise.NoiseSource(8000, recordings={"tap": np.random.default_rng(0).standard_normal(9000)},
                             babble_clips=talkers)
-    assert src.kinds == ["white", "pink", "brown", "tap", "babble"]
+    assert src.kinds == ["white", "pink", "brown", "tap", "recording", "babble"]
     assert noise.NoiseSource(8000).kinds == ["white", "pink", "brown"]
     for kind in src.kinds:
         assert src.draw(kind, 5000, seed=1).shape == (5000,)

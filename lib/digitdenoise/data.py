@@ -554,3 +554,48 @@ def read_clips(paths: Iterable[str | Path], sr: int | None = None, *, progress: 
 
     paths = list(paths)
     return [read_audio(p, sr)[0] for p in tqdm(paths, desc="reading clips", disable=not progress)]
+
+
+def load_waveforms(table: pd.DataFrame, sr: int, n_samples: int, *, cache: bool = True, progress: bool = False,
+                   workers: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed-length waveforms of every clip in ``table`` at ``sr``: ``(float32 (n, n_samples), lengths)``
+    (chapter 3). Clips are zero-padded at the end or cut; ``lengths`` holds each clip's resampled length
+    (capped at ``n_samples``).
+
+    With ``cache`` the result is stored in ``$DIGITDENOISE_CACHE/waveforms/`` as 16-bit integers under
+    a key made of the clip ids, their file sizes, ``sr`` and ``n_samples``; a second call with the same
+    clips reads that file instead of decoding and resampling again.
+    """
+    import hashlib
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tqdm.auto import tqdm
+
+    sr = check_number("sr", sr, minimum=1000, maximum=384000, integer=True)
+    n_samples = check_number("n_samples", n_samples, minimum=1, integer=True)
+    if len(table) == 0:
+        raise ParameterError("load_waveforms got an empty clip table.")
+    paths = [Path(p) for p in table["path"]]
+    key_src = json.dumps([sr, n_samples, list(table["clip_id"]), [p.stat().st_size for p in paths]])
+    key = hashlib.sha1(key_src.encode()).hexdigest()[:16]
+    cache_file = cache_dir() / "waveforms" / f"{table['dataset'].iloc[0]}-{sr}-{n_samples}-{len(paths)}-{key}.npz"
+    if cache and cache_file.is_file():
+        with np.load(cache_file) as stored:
+            return stored["waveforms"].astype(np.float32) / 32767.0, stored["lengths"]
+
+    def one(path: Path) -> tuple[np.ndarray, int]:
+        y, _ = read_audio(path, sr)
+        out = np.zeros(n_samples, np.float32)
+        n = min(y.size, n_samples)
+        out[:n] = y[:n]
+        return out, n
+
+    with ThreadPoolExecutor(max_workers=max(1, int(workers))) as pool:
+        results = list(tqdm(pool.map(one, paths), total=len(paths), desc="decoding clips", disable=not progress))
+    waveforms = np.stack([r[0] for r in results])
+    lengths = np.array([r[1] for r in results], dtype=np.int64)
+    if cache:
+        with atomic_path(cache_file, suffix=".npz") as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, waveforms=np.round(np.clip(waveforms, -1, 1) * 32767).astype(np.int16), lengths=lengths)
+    return waveforms, lengths

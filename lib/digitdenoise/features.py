@@ -201,3 +201,40 @@ def griffin_lim(magnitude: np.ndarray, cfg: FeatureConfig, *, n_iter: int = 32, 
     return librosa.griffinlim(magnitude, n_iter=n_iter, hop_length=cfg.hop_length, win_length=cfg.win_length,
                               n_fft=cfg.n_fft, window=cfg.window, center=True, length=length,
                               random_state=seed).astype(np.float32)
+
+
+def log_magnitude_batch(waveforms: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
+    """Log-magnitude STFTs of a ``(batch, n_samples)`` array in one call: ``(batch, n_freqs, frames)``
+    (chapter 3; far faster than a Python loop over clips)."""
+    waveforms = np.asarray(waveforms, dtype=np.float32)
+    if waveforms.ndim != 2:
+        raise ParameterError(f"log_magnitude_batch expects (batch, n_samples), got {waveforms.shape}.")
+    return log_magnitude(stft(waveforms, cfg), cfg)
+
+
+def energy_above(y: np.ndarray, sr: int, cutoff_hz: float) -> float:
+    """Share of a signal's energy above ``cutoff_hz`` (chapter 3: what resampling to a lower rate
+    removes). Zero when ``cutoff_hz`` is at or above the Nyquist frequency."""
+    y = np.asarray(y, dtype=np.float64)
+    if cutoff_hz >= sr / 2:
+        return 0.0
+    power = np.abs(np.fft.rfft(y)) ** 2
+    freqs = np.fft.rfftfreq(y.size, 1 / sr)
+    total = power.sum()
+    return float(power[freqs > cutoff_hz].sum() / total) if total > 0 else 0.0
+
+
+def duration_report(durations_s, window_s: float) -> dict[str, float]:
+    """What a fixed window of ``window_s`` does to clips of the given durations (chapter 3): share of
+    clips cut, mean seconds cut from those, and mean share of the window that is padding."""
+    d = np.asarray(durations_s, dtype=np.float64)
+    if d.size == 0:
+        raise ParameterError("duration_report needs at least one duration.")
+    cut = d > window_s
+    return {
+        "window_s": float(window_s),
+        "clips_cut_share": float(cut.mean()),
+        "mean_cut_s": float((d[cut] - window_s).mean()) if cut.any() else 0.0,
+        "max_cut_s": float((d - window_s).max()) if cut.any() else 0.0,
+        "mean_padding_share": float(np.clip(1 - d / window_s, 0, 1).mean()),
+    }

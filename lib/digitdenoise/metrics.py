@@ -95,3 +95,67 @@ def segmental_snr_db(clean: np.ndarray, noisy: np.ndarray, sr: int, *, frame_ms:
         energy = 10 * np.log10(np.sum(c**2, axis=1) + _EPS)
         seg = seg[energy >= energy.max() - threshold_db]
     return float(np.mean(seg))
+
+
+def align_pair(clean: np.ndarray, noisy: np.ndarray, sr: int, *, max_lag_s: float = 0.1
+               ) -> tuple[np.ndarray, np.ndarray, int, float]:
+    """Undo a delay and a gain between a clean clip and a noisy file made from it (chapter 2).
+
+    Noisy files are often saved with an offset, a different length or peak normalisation. Measured
+    as they are, the clean speech itself leaks into the "noise" and the SNR collapses. This finds the
+    delay (within ``max_lag_s``) by cross-correlation, crops both to their overlap and divides the
+    noisy signal by its least-squares gain on the clean one. Returns ``(clean, noisy, lag, gain)``,
+    where ``noisy[n] ~ gain * clean[n - lag]`` before correction.
+    """
+    from scipy import signal
+
+    clean = np.asarray(clean, dtype=np.float64)
+    noisy = np.asarray(noisy, dtype=np.float64)
+    if clean.ndim != 1 or noisy.ndim != 1 or clean.size == 0 or noisy.size == 0:
+        raise ParameterError("align_pair expects two non-empty 1-D signals.")
+    max_lag = int(round(max_lag_s * sr))
+    corr = signal.correlate(noisy, clean, mode="full", method="fft")
+    lags = signal.correlation_lags(noisy.size, clean.size, mode="full")
+    window = np.abs(lags) <= max_lag
+    lag = int(lags[window][np.argmax(np.abs(corr[window]))])
+    if lag >= 0:
+        n = min(clean.size, noisy.size - lag)
+        c, x = clean[:n], noisy[lag:lag + n]
+    else:
+        n = min(clean.size + lag, noisy.size)
+        c, x = clean[-lag:-lag + n], noisy[:n]
+    denom = float(np.dot(c, c))
+    if denom == 0.0:
+        raise ParameterError("the clean clip is silent over the overlap; nothing to align.")
+    gain = float(np.dot(x, c) / denom)
+    if gain == 0.0:
+        raise ParameterError("the noisy signal is uncorrelated with the clean clip; are they a pair?")
+    return c, x / gain, lag, gain
+
+
+def speech_dominated_share(clean: np.ndarray, noise: np.ndarray, n_fft: int, hop_length: int) -> float:
+    """Share of the clean speech energy that lies in time-frequency bins where speech is louder than
+    the noise (local SNR > 0 dB), in [0, 1] (chapter 2). Two mixtures at the same SNR can differ
+    widely here: noise that overlaps the speech spectrum buries more of it."""
+    import librosa
+
+    clean = np.asarray(clean, dtype=np.float32)
+    noise = np.asarray(noise, dtype=np.float32)
+    if clean.shape != noise.shape:
+        raise ParameterError(f"clean {clean.shape} and noise {noise.shape} must have the same shape.")
+    s = np.abs(librosa.stft(clean, n_fft=n_fft, hop_length=hop_length)) ** 2
+    n = np.abs(librosa.stft(noise, n_fft=n_fft, hop_length=hop_length)) ** 2
+    total = float(s.sum())
+    if total == 0.0:
+        raise ParameterError("the clean clip is silent.")
+    return float(s[s > n].sum() / total)
+
+
+def long_term_spectrum_db(y: np.ndarray, sr: int, n_fft: int) -> tuple[np.ndarray, np.ndarray]:
+    """Long-term average power spectrum (Welch) in dB per Hz re full scale: ``(frequencies, level)``
+    (chapters 2 and 3)."""
+    from scipy import signal
+
+    y = np.asarray(y, dtype=np.float64)
+    f, p = signal.welch(y, fs=sr, nperseg=min(n_fft, y.size), scaling="density")
+    return f, 10 * np.log10(p + 1e-20)

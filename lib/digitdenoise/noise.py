@@ -192,26 +192,31 @@ class NoiseSource:
         self.recordings = dict(recordings or {})
         self.babble_clips = list(babble_clips or [])
         self.n_talkers = n_talkers
-        clash = set(self.recordings) & (set(COLOURS) | {"babble"})
+        clash = set(self.recordings) & (set(COLOURS) | {"babble", "recording"})
         if clash:
             raise ParameterError(f"recording names {sorted(clash)} clash with generated noise types; rename them.")
 
     @property
     def kinds(self) -> list[str]:
-        """Every noise type this source can draw."""
+        """Every noise type this source can draw (chapter 4). ``recording`` draws a random one of the
+        recordings each time."""
         kinds = list(COLOURS) + sorted(self.recordings)
+        if self.recordings:
+            kinds.append("recording")
         if len(self.babble_clips) >= self.n_talkers:
             kinds.append("babble")
         return kinds
 
     def draw(self, kind: str, n_samples: int, seed: int | np.random.Generator | None = None) -> np.ndarray:
-        """``n_samples`` of noise type ``kind``, unit RMS."""
+        """``n_samples`` of noise type ``kind``, unit RMS (chapter 4)."""
         check_choice("noise kind", kind, self.kinds)
         rng = _rng(seed)
         if kind in COLOURS:
             return coloured_noise(kind, n_samples, rng)
         if kind == "babble":
             return babble(self.babble_clips, n_samples, rng, n_talkers=self.n_talkers)
+        if kind == "recording":
+            kind = sorted(self.recordings)[int(rng.integers(len(self.recordings)))]
         return _unit_rms(excerpt(self.recordings[kind], n_samples, rng), f"an excerpt of {kind}")
 
 
@@ -229,3 +234,58 @@ def mixtures(clips: Sequence[np.ndarray], source: NoiseSource, kind: str, snr_db
         noisy, _ = mix_at_snr(clean, noise, snr_db, sr=source.sr, mode=mode)
         out.append((np.asarray(clean, np.float32), noisy))
     return out
+
+
+class OnTheFlyMixer:
+    """The training-time noisy-data generator (chapter 4).
+
+    Holds fixed-length clean clips ``(n_clips, n_samples)``; :meth:`pair` mixes clip ``index`` for
+    ``epoch`` with a noise type drawn from ``kinds`` and an SNR drawn uniformly from ``snr_range``.
+    Every draw is a pure function of ``(seed, epoch, index)``: training sees fresh noise each epoch, and
+    any run with the same seed sees the same noise, in any order and on any number of workers.
+    The SNR is exact over the whole fixed-length window (padding included).
+    """
+
+    def __init__(self, clean: np.ndarray, source: NoiseSource, *, kinds: Sequence[str] | None = None,
+                 snr_range: tuple[float, float] = (-10.0, 5.0), seed: int = 0):
+        clean = np.asarray(clean, dtype=np.float32)
+        if clean.ndim != 2 or clean.shape[0] == 0:
+            raise ParameterError(f"OnTheFlyMixer needs clean clips as (n_clips, n_samples), got {clean.shape}.")
+        lo, hi = (check_number("snr_range[0]", snr_range[0], minimum=-60, maximum=60),
+                  check_number("snr_range[1]", snr_range[1], minimum=-60, maximum=60))
+        if lo > hi:
+            raise ParameterError(f"snr_range={snr_range!r}: the low end is above the high end.")
+        self.kinds = list(kinds) if kinds is not None else source.kinds
+        for kind in self.kinds:
+            check_choice("noise kind", kind, source.kinds)
+        energy = np.sum(np.square(clean, dtype=np.float64), axis=1)
+        if np.any(energy == 0):
+            raise DataError(f"clean clips {np.flatnonzero(energy == 0)[:5].tolist()} are silent and cannot be mixed.")
+        self.clean, self.source, self.snr_range, self.seed = clean, source, (lo, hi), int(seed)
+
+    def __len__(self) -> int:
+        return self.clean.shape[0]
+
+    def draw(self, index: int, epoch: int = 0) -> tuple[str, float, np.random.Generator]:
+        """The noise type, SNR and random generator used for clip ``index`` in ``epoch``."""
+        rng = np.random.default_rng([self.seed, int(epoch), int(index)])
+        kind = self.kinds[int(rng.integers(len(self.kinds)))]
+        snr = float(rng.uniform(*self.snr_range))
+        return kind, snr, rng
+
+    def pair(self, index: int, epoch: int = 0) -> tuple[np.ndarray, np.ndarray, str, float]:
+        """``(noisy, clean, noise kind, SNR in dB)`` for clip ``index`` in ``epoch``."""
+        kind, snr, rng = self.draw(index, epoch)
+        clean = self.clean[index]
+        noisy, _ = mix_at_snr(clean, self.source.draw(kind, clean.size, rng), snr)
+        return noisy, clean, kind, snr
+
+    def batches(self, epoch: int, batch_size: int, *, shuffle: bool = True):
+        """Yield ``(noisy, clean)`` float32 batches covering every clip once in ``epoch``."""
+        batch_size = check_number("batch_size", batch_size, minimum=1, integer=True)
+        order = np.arange(len(self))
+        if shuffle:
+            order = np.random.default_rng([self.seed, int(epoch), 0xFFFFFFFF]).permutation(order)
+        for start in range(0, len(order), batch_size):
+            pairs = [self.pair(i, epoch) for i in order[start:start + batch_size]]
+            yield np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
