@@ -142,3 +142,27 @@ def test_feature_helpers(fsdd_table):
     assert features.energy_above(tone, 16000, 8000) == 0.0
     rep = features.duration_report([0.5, 1.0, 1.5, 2.0], 1.0)
     assert rep["clips_cut_share"] == 0.5 and rep["mean_cut_s"] == 0.75 and rep["mean_padding_share"] == 0.125
+
+
+def test_make_pairs_babble_never_contains_the_speaker(fsdd_table):
+    table = data.subsample(fsdd_table, 3, seed=0)
+    clips = data.read_clips(table["path"])
+    pairs = noise.make_pairs(table, clips, ["white", "babble"], -8, sr=8000, seed=2, talkers_per_pool=10)
+    assert len(pairs) == 2 * len(table)
+    for p in pairs:
+        assert metrics.snr_db(p["clean"], p["noisy"]) == pytest.approx(-8, abs=0.01)
+    again = noise.make_pairs(table, clips, ["white", "babble"], -8, sr=8000, seed=2, talkers_per_pool=10)
+    assert all(np.array_equal(a["noisy"], b["noisy"]) for a, b in zip(pairs, again))
+    # give every speaker a tone of its own: a speaker's babble must not contain its own tone
+    sr, n = 8000, 4000
+    t = np.arange(n) / sr
+    spk = ["a", "a", "b", "b", "c", "c", "d", "d", "e", "e"]
+    freq = {"a": 500, "b": 900, "c": 1300, "d": 1700, "e": 2100}
+    synthetic = [np.sin(2 * np.pi * freq[s_] * t).astype(np.float32) for s_ in spk]
+    fake = pd.DataFrame({"clip_id": [f"x{i}" for i in range(10)], "speaker": spk, "digit": [0] * 10})
+    for p in noise.make_pairs(fake, synthetic, ["babble"], 0, sr=sr, seed=1, talkers_per_pool=8):
+        spectrum = np.abs(np.fft.rfft(p["noise_signal"]))
+        own = spectrum[int(freq[p["speaker"]] * n / sr)]
+        assert own < 1e-3 * spectrum.max(), p["speaker"]
+    with pytest.raises(ParameterError, match="rows but"):
+        noise.make_pairs(table, clips[:-1], ["white"], -8, sr=8000)

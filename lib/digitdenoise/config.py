@@ -31,7 +31,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "epochs": 1,
     },
     "default": {
-        "clips_per_speaker": 50,
+        "clips_per_speaker": None,
         "snr_pairs": 600,
         "generator_checks": 1000,
         "epochs": 20,

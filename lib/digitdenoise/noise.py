@@ -289,3 +289,36 @@ class OnTheFlyMixer:
         for start in range(0, len(order), batch_size):
             pairs = [self.pair(i, epoch) for i in order[start:start + batch_size]]
             yield np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
+
+
+def make_pairs(table, clips: Sequence[np.ndarray], kinds: Sequence[str], snr_db: float, *, sr: int,
+               recordings: dict[str, np.ndarray] | None = None, seed: int = 0, talkers_per_pool: int = 40
+               ) -> list[dict]:
+    """Clean/noisy pairs for analysis (chapter 2) and evaluation (chapters 6-7).
+
+    ``table`` is the clip table whose rows match ``clips``. Each clip is mixed with every noise type in
+    ``kinds`` at ``snr_db`` (whole clip). Babble for a clip is made from other speakers' clips only.
+    Draws depend on ``(seed, clip position, noise type)`` alone, so every method sees the same noise.
+    Returns one dict per pair: ``clip_id, speaker, digit, noise, snr_db, clean, noise_signal, noisy``.
+    """
+    if len(table) != len(clips):
+        raise ParameterError(f"table has {len(table)} rows but {len(clips)} clips were given.")
+    speakers = list(table["speaker"])
+    pools: dict[str, NoiseSource] = {}
+    base = NoiseSource(sr, recordings=recordings)
+    if "babble" in kinds:
+        rng = np.random.default_rng([seed, 7])
+        for spk in sorted(set(speakers)):
+            others = [i for i, s in enumerate(speakers) if s != spk]
+            pick = rng.choice(others, size=min(talkers_per_pool, len(others)), replace=False) if others else []
+            pools[spk] = NoiseSource(sr, recordings=recordings, babble_clips=[clips[i] for i in pick])
+    out = []
+    for i, (row, clean) in enumerate(zip(table.itertuples(index=False), clips)):
+        for k, kind in enumerate(kinds):
+            source = pools.get(row.speaker, base) if kind == "babble" else base
+            rng = np.random.default_rng([seed, i, k])
+            noisy, scaled = mix_at_snr(clean, source.draw(kind, len(clean), rng), snr_db)
+            out.append({"clip_id": row.clip_id, "speaker": row.speaker, "digit": row.digit, "noise": kind,
+                        "snr_db": float(snr_db), "clean": np.asarray(clean, np.float32), "noise_signal": scaled,
+                        "noisy": noisy})
+    return out
