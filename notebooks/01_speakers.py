@@ -75,7 +75,7 @@ glue("n_rooms", meta["room"].nunique(), display=False)
 #
 # ## The speakers at a glance
 
-# %%
+# %% mystnb={"figure": {"caption": "The AudioMNIST speakers by accent, gender, native-speaker status, country of origin, recording room and age, after cleaning. Bars count speakers.", "name": "fig-speaker-attributes"}}
 fig, axes = plt.subplots(2, 3, figsize=(14, 8.5))
 panels = [("accent", "Accent"), ("gender", "Gender"), ("native_speaker", "Native English speaker"),
           ("country", "Country of origin"), ("room", "Recording room")]
@@ -115,7 +115,7 @@ glue("n_native", int(meta["native_speaker"].sum()), display=False)
 #
 # ## When and where the recordings were made
 
-# %%
+# %% mystnb={"figure": {"caption": "Each AudioMNIST speaker's recording session: date on the horizontal axis, room on the vertical, marker by gender.", "name": "fig-recording-timeline"}}
 timeline = meta.reset_index().sort_values("recording_date")
 fig, ax = plt.subplots(figsize=(12, 3.8))
 sns.scatterplot(data=timeline, x="recording_date", y="room", hue="room", style="gender", s=70, ax=ax)
@@ -163,28 +163,40 @@ stats[["duration_s", "rms_dbfs", "peak_dbfs", "lead_silence_s", "trail_silence_s
 # distribution to pick the fixed length the models see. Levels are RMS over the whole clip in dB
 # relative to full scale (dBFS); silence is what `librosa.effects.trim` removes 30 dB below the peak.
 
-# %%
-fig, axes = plt.subplots(2, 2, figsize=(13, 7.5))
-sns.boxplot(data=stats, x="digit", y="duration_s", ax=axes[0, 0], color="C0")
-axes[0, 0].set(title="Clip duration by digit", xlabel="Digit", ylabel="Duration (s)")
-sns.boxplot(data=stats, x="digit", y="rms_dbfs", ax=axes[0, 1], color="C1")
-axes[0, 1].set(title="Clip level by digit", xlabel="Digit", ylabel="RMS level (dBFS)")
-sns.violinplot(data=stats, x="speaker", y="rms_dbfs", ax=axes[1, 0], color="C2", cut=0)
-axes[1, 0].set(title="Clip level by speaker", xlabel="Speaker", ylabel="RMS level (dBFS)")
-axes[1, 0].tick_params(axis="x", rotation=90)
-silence = stats.melt(id_vars="speaker", value_vars=["lead_silence_s", "trail_silence_s"],
+# %% mystnb={"figure": {"caption": "Clip duration, RMS level, and leading and trailing silence by digit, measured from the audio of this run.", "name": "fig-clips-by-digit"}}
+silence = stats.melt(id_vars=["speaker", "digit"], value_vars=["lead_silence_s", "trail_silence_s"],
                      var_name="where", value_name="seconds")
 silence["where"] = silence["where"].map({"lead_silence_s": "leading", "trail_silence_s": "trailing"})
-sns.boxplot(data=silence, x="speaker", y="seconds", hue="where", ax=axes[1, 1])
-axes[1, 1].set(title="Silence before and after the digit, by speaker", xlabel="Speaker", ylabel="Silence (s)")
-axes[1, 1].tick_params(axis="x", rotation=90)
-fig.suptitle(f"{run.dataset}: clip-level facts measured from the audio", fontsize=14, fontweight="bold")
-fig.tight_layout()
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), layout="constrained")
+sns.boxplot(data=stats, x="digit", y="duration_s", ax=axes[0], color="C0")
+axes[0].set(title="Duration by digit", xlabel="Digit", ylabel="Duration (s)")
+sns.boxplot(data=stats, x="digit", y="rms_dbfs", ax=axes[1], color="C1")
+axes[1].set(title="Level by digit", xlabel="Digit", ylabel="RMS level (dBFS)")
+sns.boxplot(data=silence, x="digit", y="seconds", hue="where", ax=axes[2])
+axes[2].set(title="Silence around the digit", xlabel="Digit", ylabel="Silence (s)")
+fig.suptitle(f"{run.dataset}: clip-level facts by digit", fontsize=14, fontweight="bold")
 plt.show()
 
+# %% mystnb={"figure": {"caption": "Clip duration, RMS level, and leading and trailing silence by speaker. Speakers differ in level by several decibels.", "name": "fig-clips-by-speaker"}}
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
+sns.boxplot(data=stats, x="speaker", y="duration_s", ax=axes[0], color="C0")
+axes[0].set(title="Duration by speaker", xlabel="Speaker", ylabel="Duration (s)")
+sns.violinplot(data=stats, x="speaker", y="rms_dbfs", ax=axes[1], color="C2", cut=0)
+axes[1].set(title="Level by speaker", xlabel="Speaker", ylabel="RMS level (dBFS)")
+sns.boxplot(data=silence, x="speaker", y="seconds", hue="where", ax=axes[2])
+axes[2].set(title="Silence by speaker", xlabel="Speaker", ylabel="Silence (s)")
+for ax in axes:
+    ax.tick_params(axis="x", rotation=90)
+fig.suptitle(f"{run.dataset}: clip-level facts by speaker", fontsize=14, fontweight="bold")
+plt.show()
+
+# %%
+level_range = stats.groupby("speaker")["rms_dbfs"].median()
+glue("level_spread", f"{level_range.max() - level_range.min():.1f}", display=False)
+
 # %% [markdown]
-# Speakers differ in level by several decibels. A model trained on per-clip-normalised inputs never
-# sees that; chapter 3 returns to it.
+# The median clip level of the loudest and the quietest speaker differ by {glue:text}`level_spread` dB.
+# A model trained on per-clip-normalised inputs never sees that; chapter 3 returns to it.
 #
 # ## Listen: one clip per digit
 #

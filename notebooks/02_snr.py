@@ -59,7 +59,8 @@ print(f"{len(table)} clean clips x {len(kinds)} noise types = {len(pairs)} pairs
 #   and $v$ the noise. Silence before and after the digit counts as signal time.
 #
 # speech-active SNR
-# : the same ratio over the 20 ms frames where the clean clip is within 25 dB of its loudest frame.
+# : the same ratio over the 20 ms frames where the clean clip is within {glue:text}`active_threshold` dB
+#   of its loudest frame (`digitdenoise.metrics.ACTIVE_THRESHOLD_DB`).
 #
 # segmental SNR
 # : the mean of per-frame SNRs over those active frames, each clamped to −10…35 dB. It weighs every
@@ -78,6 +79,7 @@ long = snr.melt(id_vars=["clip_id", "speaker", "digit", "noise", "accent"],
                 value_vars=["whole", "speech-active", "segmental"], var_name="measure", value_name="SNR (dB)")
 overview = evaluation.group_summary(long, ["measure", "noise"], "SNR (dB)").set_index(["measure", "noise"]).round(2)
 glue("n_pairs", len(snr), display=False)
+glue("active_threshold", f"{metrics.ACTIVE_THRESHOLD_DB:g}", display=False)
 glue("active_mean", f"{snr['speech-active'].mean():.1f}", display=False)
 glue("seg_white", f"{snr.loc[snr['noise'] == 'white', 'segmental'].mean():.1f}", display=False)
 glue("seg_babble", f"{snr.loc[snr['noise'] == 'babble', 'segmental'].mean():.1f}", display=False)

@@ -43,7 +43,7 @@ sr = data.spec(run.dataset).working_rate
 # speech-active frames then differs by speaker: a speaker who leaves long pauses, or whose voice is
 # concentrated in a few loud frames, gets a different effective SNR while speaking.
 
-# %%
+# %% mystnb={"figure": {"caption": "Segmental SNR of the noisy input by speaker, white noise at the nominal whole-clip SNR: mean with 95% confidence interval, clips per speaker in the labels.", "name": "fig-input-snr-by-speaker"}}
 clips = data.load_clips(run.dataset, run.data_home, clips_per_speaker=run["clips_per_speaker"], seed=run.seed)
 clean = data.read_clips(clips["path"], sr)
 pairs = noise.mixtures(clean, noise.NoiseSource(sr), "white", run.snr_db, seed=run.seed)

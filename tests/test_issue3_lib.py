@@ -166,3 +166,24 @@ def test_make_pairs_babble_never_contains_the_speaker(fsdd_table):
         assert own < 1e-3 * spectrum.max(), p["speaker"]
     with pytest.raises(ParameterError, match="rows but"):
         noise.make_pairs(table, clips[:-1], ["white"], -8, sr=8000)
+
+
+def test_log_magnitude_batch_chunks_agree(fsdd_table):
+    cfg = features.FeatureConfig()
+    w = np.random.default_rng(0).standard_normal((10, cfg.n_samples)).astype(np.float32) * 0.1
+    full = features.log_magnitude_batch(w, cfg, chunk=100)
+    assert np.allclose(full, features.log_magnitude_batch(w, cfg, chunk=3), atol=1e-6)
+    assert full.shape == (10, cfg.n_freqs, cfg.n_frames)
+
+
+def test_partition_recordings_shares_no_audio():
+    recs = {name: np.arange(1000, dtype=np.float32) + 1000 * i
+            for i, name in enumerate(["a", "dude_miaowing", "running_tap", "b"])}
+    train, ev = noise.partition_recordings(recs)
+    assert set(train) == {"a", "b"} and set(ev) == {"a", "b", "dude_miaowing", "running_tap"}
+    for name in train:
+        assert not set(train[name].tolist()) & set(ev[name].tolist())
+        assert len(train[name]) == 800
+    assert len(ev["running_tap"]) == 1000
+    with pytest.raises(ParameterError, match="not among"):
+        noise.partition_recordings(recs, held_out=["traffic"])

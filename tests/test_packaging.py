@@ -51,3 +51,20 @@ def test_chapters_are_jupytext_sources_with_a_parameters_cell():
         code = [c for c in nb.cells if c.cell_type == "code"]
         assert "parameters" in code[0].metadata.get("tags", []), chapter.slug
         assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith(f"# {chapter.number}.")
+
+
+def test_every_figure_cell_has_a_caption():
+    """A cell that shows a matplotlib figure carries myst-nb figure metadata with a caption and a name."""
+    import jupytext
+
+    from digitdenoise.runner import CHAPTERS
+
+    missing = []
+    for chapter in CHAPTERS:
+        nb = jupytext.read(ROOT / "notebooks" / chapter.source_name)
+        for i, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and "plt.show()" in cell.source:
+                fig = cell.metadata.get("mystnb", {}).get("figure", {})
+                if not fig.get("caption") or not fig.get("name"):
+                    missing.append(f"{chapter.slug} cell {i}")
+    assert not missing, f"figures without caption/name: {missing}"

@@ -203,13 +203,21 @@ def griffin_lim(magnitude: np.ndarray, cfg: FeatureConfig, *, n_iter: int = 32, 
                               random_state=seed).astype(np.float32)
 
 
-def log_magnitude_batch(waveforms: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
-    """Log-magnitude STFTs of a ``(batch, n_samples)`` array in one call: ``(batch, n_freqs, frames)``
-    (chapter 3; far faster than a Python loop over clips)."""
+def log_magnitude_batch(waveforms: np.ndarray, cfg: FeatureConfig, *, chunk: int = 128) -> np.ndarray:
+    """Log-magnitude STFTs of a ``(batch, n_samples)`` array: ``(batch, n_freqs, frames)`` (chapter 3).
+
+    Clips are transformed ``chunk`` at a time: one call per chunk avoids a Python loop per clip, and
+    keeping the complex intermediate small avoids the memory traffic that makes a single call on
+    thousands of clips slower than the loop (measured in chapter 3).
+    """
     waveforms = np.asarray(waveforms, dtype=np.float32)
     if waveforms.ndim != 2:
         raise ParameterError(f"log_magnitude_batch expects (batch, n_samples), got {waveforms.shape}.")
-    return log_magnitude(stft(waveforms, cfg), cfg)
+    chunk = check_number("chunk", chunk, minimum=1, integer=True)
+    out = np.empty((waveforms.shape[0], cfg.n_freqs, 1 + waveforms.shape[1] // cfg.hop_length), np.float32)
+    for start in range(0, waveforms.shape[0], chunk):
+        out[start:start + chunk] = log_magnitude(stft(waveforms[start:start + chunk], cfg), cfg)
+    return out
 
 
 def energy_above(y: np.ndarray, sr: int, cutoff_hz: float) -> float:

@@ -322,3 +322,29 @@ def make_pairs(table, clips: Sequence[np.ndarray], kinds: Sequence[str], snr_db:
                         "snr_db": float(snr_db), "clean": np.asarray(clean, np.float32), "noise_signal": scaled,
                         "noisy": noisy})
     return out
+
+
+# Real recordings never heard in training: the test of generalisation to unseen noise (chapters 4, 6).
+HELD_OUT_RECORDINGS = ("dude_miaowing", "running_tap")
+
+
+def partition_recordings(recordings: dict[str, np.ndarray], *, held_out: Sequence[str] = HELD_OUT_RECORDINGS,
+                         train_fraction: float = 0.8) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Split noise recordings into a training and an evaluation set with no shared audio (chapter 4).
+
+    Recordings named in ``held_out`` go to evaluation whole. Every other recording is cut in time: its
+    first ``train_fraction`` for training, the rest for evaluation, so a test excerpt is never a piece a
+    model heard in training. Returns ``(train, evaluation)``.
+    """
+    check_number("train_fraction", train_fraction, minimum=0.1, maximum=0.95)
+    unknown = set(held_out) - set(recordings)
+    if unknown:
+        raise ParameterError(f"held-out recordings {sorted(unknown)} are not among {sorted(recordings)}.")
+    train, evaluation = {}, {}
+    for name, rec in sorted(recordings.items()):
+        if name in held_out:
+            evaluation[name] = rec
+            continue
+        cut = int(len(rec) * train_fraction)
+        train[name], evaluation[name] = rec[:cut], rec[cut:]
+    return train, evaluation
