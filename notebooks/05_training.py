@@ -11,9 +11,11 @@
 # %% [markdown]
 # # 5. Models and training
 #
-# Every model in this book is trained under one recipe: the same speaker-disjoint split, the same
-# on-the-fly noisy mixtures, the same features and the same budget. This chapter starts with what
-# the models are trained on.
+# Five convolutional autoencoders, one recipe. Four rebuild the models of the projects this book grew
+# from, each from its own description; the fifth is the book's own design. All of them are trained on
+# the same speaker-disjoint split, with the same on-the-fly noisy mixtures from chapter 4, under the same
+# time budget, and scored the same way: by how much they raise the SI-SDR of held-out validation
+# mixtures {cite:p}`leroux2019sdr`.
 
 # %% tags=["parameters"]
 dataset = "fsdd"  # fsdd, audiomnist or audiomnist-sample
@@ -21,55 +23,179 @@ profile = "default"  # smoke, default or full
 data_home = None  # None: use $DIGITDENOISE_DATA_HOME
 artifacts_dir = "artifacts"
 seed = 0
-snr_db = -8.0  # the nominal SNR of the noisy set (dB)
+snr_db = -8.0  # SNR of the validation mixtures (dB)
+release_dir = "models/release"  # where `make release-model` puts the best model's release checkpoint
 
 # %%
+from pathlib import Path
+
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from myst_nb import glue
 
-from digitdenoise import _io, audio, config, data, features, noise, plots
+from digitdenoise import _io, audio, config, evaluation, models, training, plots
 
 run = config.resolve(dataset=dataset, profile=profile, data_home=data_home, artifacts_dir=artifacts_dir,
                      seed=seed, snr_db=snr_db)
 plots.book_style()
-sr = data.spec(run.dataset).working_rate
-cfg = features.FeatureConfig.for_sample_rate(sr)
+prepared = training.prepare_data(run.dataset, run.data_home, seed=run.seed, clips_per_speaker=run["clips_per_speaker"],
+                                 val_snr_db=run.snr_db)
+cfg, sr = prepared.cfg, prepared.cfg.sample_rate
+model_root = run.artifacts_dir / "models"
+print(f"{len(prepared.train_clean)} training clips, {len(prepared.val_noisy)} validation pairs "
+      f"({', '.join(prepared.val_kinds)} at {run.snr_db:g} dB), {sr} Hz")
 
 # %% [markdown]
-# ## The training data
+# ## The zoo
 #
-# Speakers, not clips, are split: a model is always tested on voices it has never heard. The split is
-# drawn from the run's seed and written to the artifacts folder so later chapters use the same one.
-
-# %%
-clips = data.load_clips(run.dataset, run.data_home, clips_per_speaker=run["clips_per_speaker"], seed=run.seed)
-clips = data.assign_split(clips, seed=run.seed)
-split_file = _io.write_text(run.artifacts_dir / "split.csv",
-                            clips[["clip_id", "speaker", "digit", "take", "split"]].to_csv(index=False))
-overview = clips.groupby("split").agg(speakers=("speaker", "nunique"), clips=("clip_id", "count"),
-                                      audio_minutes=("duration_s", lambda d: round(d.sum() / 60, 1)))
-overview["speaker names"] = clips.groupby("split")["speaker"].unique().map(lambda s: ", ".join(sorted(s)))
-overview.loc[["train", "validation", "test"]]
-
-# %%
-glue("n_samples", cfg.n_samples, display=False)
-glue("duration", f"{cfg.duration_s:g}", display=False)
-glue("n_freqs", cfg.n_freqs, display=False)
-glue("n_frames", cfg.n_frames, display=False)
-
-# %% [markdown]
-# Each clip becomes a fixed-length input of {glue:text}`n_samples` samples ({glue:text}`duration` s), an
-# STFT of {glue:text}`n_freqs` frequency bins by {glue:text}`n_frames` frames.
-
-# %% [markdown]
-# ## Listen: one training pair
+# Every model is wrapped the same way (`digitdenoise.models.Denoiser`): the noisy waveform goes through
+# a fixed STFT front end — log-magnitude scaled to about [0, 1] by one fixed affine map, no per-clip
+# statistics — into the network, and the network's output goes back to a waveform with the noisy phase.
+# What differs is the network, what it outputs, and the loss it was designed with:
 #
-# The model sees the noisy mixture and is asked for the clean clip. A new noise draw is made for every
-# clip in every epoch; here is one.
+# * **report_cae** — the student report's autoencoder: three convolution + batch-norm layers, a pooling,
+#   a convolution, an upsampling, a convolution and a sigmoid output; MSE between spectrograms.
+# * **seed_unet** — the U-Net of the second seed: three encoder blocks (32, 64, 128 channels) of two
+#   3×3 convolutions with batch-norm and ReLU, a transposed-convolution decoder with skip connections,
+#   a 1×1 output; MSE.
+# * **mel_cnn** — the small mel-spectrogram autoencoder of the FSDD notebook, binary cross-entropy. It
+#   predicts a clean *mel* spectrogram; its ratio to the noisy mel spectrogram is spread back over the
+#   linear frequencies as a gain.
+# * **minimal_cae** — the minimal autoencoder of the denoise script: two convolutions and a pooling,
+#   two transposed convolutions and an upsampling, sigmoid, binary cross-entropy (the seed does not give
+#   widths; we use 32 and 16).
+# * **mask_unet** — the book's model: a four-level U-Net whose two output channels form a bounded
+#   *complex* mask, so it can correct the noisy phase as well as scale the magnitude, trained end to end
+#   on the waveform with negative SI-SDR as the loss. Two details matter on a short CPU budget: its
+#   batch-norm layers use momentum 0.9 (with Keras' default 0.99 the inference statistics lag so far
+#   behind the changing network that a model that works in training mode does nothing at inference),
+#   and its gradients are clipped to norm 1 (without, the SI-SDR loss diverged after two epochs at
+#   this learning rate).
 
 # %%
-row = clips[clips["split"] == "train"].iloc[0]
-clean = features.fix_length(data.read_audio(row["path"], sr)[0], cfg.n_samples)
-noisy, _ = noise.mix_at_snr(clean, noise.coloured_noise("pink", cfg.n_samples, seed=run.seed), run.snr_db)
-audio.players({"input: noisy": noisy, "target: clean": clean}, sr, title=f"Training pair from {row['clip_id']}")
+zoo = pd.DataFrame([{
+    "model": name, "from seed": e.seed, "parameters": models.build_denoiser(name, cfg).network.count_params(),
+    "input": "mel" if e.input_kind == "mel" else "linear STFT", "output": e.head.replace("_", " "),
+    "loss": e.loss, "learning rate": e.learning_rate, "gradient clip (norm)": e.clipnorm or "none",
+    "design": e.description}
+    for name, e in models.ZOO.items()]).set_index("model")
+zoo
+
+# %% [markdown]
+# ## Training under one budget
+#
+# Each model trains with Adam at its seed's learning rate, on batches of {glue:text}`batch` fresh
+# mixtures (noise type drawn from {glue:text}`kinds`; SNR uniform in {glue:text}`snr_range` dB), halving
+# the learning rate after {glue:text}`lr_patience` epochs without a better validation loss and stopping
+# after {glue:text}`patience`, or when the budget runs out: {glue:text}`budget`. After every epoch the
+# trainer writes a checkpoint with the optimizer state, so an interrupted run continues where it stopped.
+
+# %%
+budget = (f"{run['zoo_seconds']} s of training per model" if run["zoo_seconds"]
+          else f"{run['epochs']} epoch(s) of {run['clips_per_epoch'] or 'all'} clips per model")
+glue("budget", budget, display=False)
+recipe = training.TrainConfig(model=models.BEST_MODEL)
+glue("batch", recipe.batch_size, display=False)
+glue("kinds", ", ".join(recipe.kinds), display=False)
+glue("snr_range", f"{recipe.snr_range[0]:g} to {recipe.snr_range[1]:g}", display=False)
+glue("lr_patience", recipe.lr_patience, display=False)
+glue("patience", recipe.patience, display=False)
+results, histories = {}, {}
+for name in models.ZOO:
+    tcfg = training.TrainConfig(model=name, epochs=run["epochs"], seed=run.seed, clips_per_epoch=run["clips_per_epoch"],
+                                time_budget_s=run["zoo_seconds"])
+    out = model_root / name
+    if (out / "model.keras").is_file() and (out / "train_config.json").is_file():
+        # an earlier run of this chapter with the same settings: reuse it rather than train again
+        info = training.load_denoiser(out)[1]
+        if info.get("train_config") == tcfg.to_dict():
+            results[name] = training.load_denoiser(out)[0]
+            histories[name] = pd.read_csv(out / "history.csv")
+            print(f"{name}: reusing {out}")
+            continue
+    print(f"--- {name}")
+    result = training.train_model(prepared.train_clean, prepared.source, prepared.val_noisy, prepared.val_clean,
+                                  cfg, tcfg, out, speakers=prepared.train_speakers, verbose=2)
+    results[name], histories[name] = result.model, result.history
+
+# %% mystnb={"figure": {"caption": "Training and validation loss per epoch for each model, in the model's own loss (MSE or cross-entropy between scaled spectrograms; negative SI-SDR in dB for mask_unet).", "name": "fig-loss-curves"}}
+fig, axes = plt.subplots(1, len(histories), figsize=(3.4 * len(histories), 3.4), layout="constrained")
+for ax, (name, h) in zip(np.atleast_1d(axes), histories.items()):
+    ax.plot(h["epoch"], h["loss"], marker="o", label="training")
+    ax.plot(h["epoch"], h["val_loss"], marker="s", label="validation")
+    unit = "-SI-SDR (dB)" if models.ZOO[name].loss == "si_sdr" else models.ZOO[name].loss.upper()
+    ax.set(title=name, xlabel="Epoch", ylabel=f"Loss ({unit})")
+np.atleast_1d(axes)[0].legend()
+plt.show()
+
+# %% [markdown]
+# ## What each model achieved
+#
+# The loss values above are in different units, so the models are compared on one scale: the SI-SDR
+# improvement they bring to the validation mixtures (validation speakers, every validation noise type,
+# {glue:text}`val_snr` dB), mean with a 95% confidence interval.
+
+# %%
+glue("val_snr", f"{run.snr_db:g}", display=False)
+lengths = np.full(len(prepared.val_clean), cfg.n_samples)
+rows = []
+for name, model in results.items():
+    estimate = training.denoise_batch(model, prepared.val_noisy)
+    table = evaluation.si_sdr_table(prepared.val_clean, prepared.val_noisy, estimate, lengths)
+    mean, lo, hi = evaluation.mean_ci(table["si_sdr_improvement"])
+    h = histories[name]
+    rows.append({"model": name, "parameters": zoo.loc[name, "parameters"], "epochs": len(h),
+                 "training time (s)": round(float(h["epoch_seconds"].sum()), 1),
+                 "clips/s": round(len(h) * (run["clips_per_epoch"] or len(prepared.train_clean)) / h["epoch_seconds"].sum(), 1),
+                 "SI-SDR improvement (dB)": round(mean, 2), "95% CI": f"{lo:.2f} to {hi:.2f}"})
+summary = pd.DataFrame(rows).set_index("model")
+_io.write_text(run.artifacts_dir / "zoo_summary.csv", summary.to_csv())
+best_budget = summary["SI-SDR improvement (dB)"].idxmax()
+glue("best_budget", best_budget, display=False)
+glue("best_budget_value", f"{summary.loc[best_budget, 'SI-SDR improvement (dB)']:.1f}", display=False)
+summary
+
+# %% [markdown]
+# Under the same budget, **{glue:text}`best_budget`** gives the largest improvement,
+# {glue:text}`best_budget_value` dB. A few minutes on a laptop CPU is far from convergence for the larger
+# models, which is why the book also ships a release checkpoint of its best model, trained longer by
+# `make release-model` from this repository.
+
+# %% [markdown]
+# ## The release checkpoint
+#
+# Chapters 6 and 7 evaluate the best model from the release checkpoint when one exists for this
+# dataset, and otherwise the one trained above. This run uses: {glue:text}`best_source`.
+
+# %%
+release = Path(release_dir) / f"{run.dataset}-{models.BEST_MODEL}"
+if (release / "model.keras").is_file():
+    best_model, best_info = training.load_denoiser(release)
+    best_source = (f"the release checkpoint {release} ({best_info.get('train_seconds', 0) / 60:.0f} min of training, "
+                   f"best epoch {best_info.get('best_epoch')})")
+else:
+    best_model, best_info = results[models.BEST_MODEL], {}
+    best_source = f"the {models.BEST_MODEL} trained in this chapter (no release checkpoint for {run.dataset})"
+glue("best_source", best_source, display=False)
+estimate = training.denoise_batch(best_model, prepared.val_noisy)
+table = evaluation.si_sdr_table(prepared.val_clean, prepared.val_noisy, estimate, lengths)
+mean, lo, hi = evaluation.mean_ci(table["si_sdr_improvement"])
+manifest = {"best": str(release if (release / "model.keras").is_file() else model_root / models.BEST_MODEL),
+            "zoo": {name: str(model_root / name) for name in results}, "best_source": best_source}
+_io.write_json(run.artifacts_dir / "models.json", manifest)
+pd.DataFrame([{"model": "best model used by chapters 6-7", "SI-SDR improvement (dB)": round(mean, 2),
+               "95% CI": f"{lo:.2f} to {hi:.2f}"}]).set_index("model")
+
+# %% [markdown]
+# ## Listen
+#
+# One validation mixture, chosen as the first pair of the validation set, through every model. All
+# players share one gain.
+
+# %%
+pick = 0
+sounds = {"clean": prepared.val_clean[pick], "noisy": prepared.val_noisy[pick]}
+sounds.update({name: training.denoise_batch(m, prepared.val_noisy[pick:pick + 1])[0] for name, m in results.items()})
+sounds["best (release)" if (release / "model.keras").is_file() else "best"] = estimate[pick]
+audio.players(sounds, sr, title="One validation mixture through every model")

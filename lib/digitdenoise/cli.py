@@ -40,6 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_args(run)
     build = sub.add_parser("build", help="build the HTML book from executed chapters")
     build.add_argument("--no-strict", action="store_true", help="do not turn warnings into errors")
+    train = sub.add_parser("train", help="train one zoo model and save it with its configs")
+    train.add_argument("--model", default="mask_unet")
+    train.add_argument("--dataset", default="fsdd", choices=DATASET_NAMES)
+    train.add_argument("--epochs", type=int, default=40)
+    train.add_argument("--batch-size", type=int, default=16)
+    train.add_argument("--learning-rate", type=float, default=None)
+    train.add_argument("--time-budget", type=float, default=None, help="seconds; stop after the epoch that crosses it")
+    train.add_argument("--clips-per-speaker", type=int, default=None)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", required=True, help="output folder (resumes if it holds a checkpoint)")
     book = sub.add_parser("book", help="fetch data, run every chapter, build the book")
     _add_run_args(book)
     book.add_argument("--offline", action="store_true", help="never download; fail if data is missing")
@@ -91,6 +101,19 @@ def main(argv: list[str] | None = None) -> int:
             _fetch(args.what, args.data_home)
         elif args.command == "run":
             _run(args)
+        elif args.command == "train":
+            from . import training
+
+            tcfg = training.TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
+                                        learning_rate=args.learning_rate, seed=args.seed,
+                                        time_budget_s=args.time_budget)
+            prepared = training.prepare_data(args.dataset, args.data_home, seed=args.seed,
+                                             clips_per_speaker=args.clips_per_speaker, progress=True)
+            result = training.train_model(prepared.train_clean, prepared.source, prepared.val_noisy,
+                                          prepared.val_clean, prepared.cfg, tcfg, args.out,
+                                          speakers=prepared.train_speakers)
+            print(f"trained {args.model} for {len(result.history)} epochs ({result.stopped}) in "
+                  f"{result.seconds:.0f} s; saved to {result.out_dir}")
         elif args.command == "build":
             print(f"book: {_build(Path(args.root).resolve(), strict=not args.no_strict)}")
         elif args.command == "book":

@@ -29,18 +29,24 @@ PROFILES: dict[str, dict[str, Any]] = {
         "snr_pairs": 60,             # clean/noisy pairs for SNR analyses
         "generator_checks": 200,     # mixtures drawn to check the generator
         "epochs": 1,
+        "clips_per_epoch": 32,       # training clips per epoch (None: all)
+        "zoo_seconds": None,         # training-time budget per zoo model (None: epochs decide)
     },
     "default": {
         "clips_per_speaker": None,
         "snr_pairs": 600,
         "generator_checks": 1000,
         "epochs": 20,
+        "clips_per_epoch": None,
+        "zoo_seconds": 45,
     },
     "full": {
         "clips_per_speaker": None,
         "snr_pairs": None,
         "generator_checks": 5000,
         "epochs": 60,
+        "clips_per_epoch": None,
+        "zoo_seconds": None,
     },
 }
 
@@ -128,7 +134,8 @@ def resolve(*, dataset: str = "fsdd", profile: str = "default", data_home: str |
         if value is None:
             settings[key] = None
             continue
-        minimum = 1 if key in ("epochs", "clips_per_speaker", "snr_pairs", "generator_checks") else None
+        minimum = 1 if key in ("epochs", "clips_per_speaker", "snr_pairs", "generator_checks", "clips_per_epoch",
+                               "zoo_seconds") else None
         settings[key] = check_number(key, value, minimum=minimum, integer=True)
     home = Path(data_home).expanduser() if data_home else default_data_home()
     return RunConfig(dataset=dataset, profile=profile, data_home=home,

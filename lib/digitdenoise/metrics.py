@@ -159,3 +159,19 @@ def long_term_spectrum_db(y: np.ndarray, sr: int, n_fft: int) -> tuple[np.ndarra
     y = np.asarray(y, dtype=np.float64)
     f, p = signal.welch(y, fs=sr, nperseg=min(n_fft, y.size), scaling="density")
     return f, 10 * np.log10(p + 1e-20)
+
+
+def si_sdr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
+    """Scale-invariant signal-to-distortion ratio in dB (Le Roux et al. 2019; chapters 5 and 6).
+
+    Both signals are made zero-mean; the reference is scaled by the least-squares factor that best
+    explains the estimate, and the ratio of that target's energy to the residual's is returned.
+    """
+    ref, est = _pair(reference, estimate)
+    ref = ref - ref.mean()
+    est = est - est.mean()
+    energy = float(np.dot(ref, ref))
+    if energy == 0.0:
+        raise ParameterError("SI-SDR is undefined for a silent reference.")
+    target = (np.dot(est, ref) / energy) * ref
+    return power_ratio_db(target, est - target)

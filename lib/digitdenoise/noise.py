@@ -142,6 +142,18 @@ def babble(talkers: Sequence[np.ndarray], n_samples: int, seed: int | np.random.
     return _unit_rms(out, "babble")
 
 
+def snr_gain(clean: np.ndarray, noise: np.ndarray, snr_db: float) -> float:
+    """The factor to multiply ``noise`` by so that ``clean + gain * noise`` has ``snr_db`` over these
+    samples (chapter 4). Both arrays must have the same length and non-zero power."""
+    ps = float(np.sum(np.square(clean, dtype=np.float64)))
+    pn = float(np.sum(np.square(noise, dtype=np.float64)))
+    if ps == 0.0:
+        raise DataError("the clean clip is silent (zero power): its SNR is undefined.")
+    if pn == 0.0:
+        raise DataError("the noise excerpt is silent (zero power) where it would be measured.")
+    return float(np.sqrt(ps / (pn * 10.0 ** (snr_db / 10.0))))
+
+
 def mix_at_snr(clean: np.ndarray, noise: np.ndarray, snr_db: float, *, sr: int | None = None,
                mode: str = "whole") -> tuple[np.ndarray, np.ndarray]:
     """Scale ``noise`` so that ``clean + noise`` has exactly ``snr_db`` and return ``(noisy, scaled_noise)``.
@@ -167,14 +179,7 @@ def mix_at_snr(clean: np.ndarray, noise: np.ndarray, snr_db: float, *, sr: int |
         mask = active_mask(clean64, sr)
     else:
         mask = slice(None)
-    ps = float(np.sum(clean64[mask] ** 2))
-    pn = float(np.sum(noise64[mask] ** 2))
-    if ps == 0.0:
-        raise DataError("the clean clip is silent (zero power): its SNR is undefined.")
-    if pn == 0.0:
-        raise DataError("the noise excerpt is silent (zero power) where it would be measured.")
-    gain = np.sqrt(ps / (pn * 10.0 ** (snr_db / 10.0)))
-    scaled = noise64 * gain
+    scaled = noise64 * snr_gain(clean64[mask], noise64[mask], snr_db)
     noisy = clean64 + scaled
     return noisy.astype(np.float32), scaled.astype(np.float32)
 
@@ -247,7 +252,8 @@ class OnTheFlyMixer:
     """
 
     def __init__(self, clean: np.ndarray, source: NoiseSource, *, kinds: Sequence[str] | None = None,
-                 snr_range: tuple[float, float] = (-10.0, 5.0), seed: int = 0):
+                 snr_range: tuple[float, float] = (-10.0, 5.0), seed: int = 0,
+                 speakers: Sequence[str] | None = None, babble_pool: int = 40):
         clean = np.asarray(clean, dtype=np.float32)
         if clean.ndim != 2 or clean.shape[0] == 0:
             raise ParameterError(f"OnTheFlyMixer needs clean clips as (n_clips, n_samples), got {clean.shape}.")
@@ -255,9 +261,25 @@ class OnTheFlyMixer:
                   check_number("snr_range[1]", snr_range[1], minimum=-60, maximum=60))
         if lo > hi:
             raise ParameterError(f"snr_range={snr_range!r}: the low end is above the high end.")
-        self.kinds = list(kinds) if kinds is not None else source.kinds
+        # With ``speakers``, babble for a clip is made from the *other* speakers' clips of ``clean``.
+        self.sources: dict[str, NoiseSource] = {}
+        if speakers is not None:
+            speakers = [str(s) for s in speakers]
+            if len(speakers) != clean.shape[0]:
+                raise ParameterError(f"speakers has {len(speakers)} entries for {clean.shape[0]} clips.")
+            pick = np.random.default_rng([seed, 11])
+            for spk in sorted(set(speakers)):
+                others = [i for i, s in enumerate(speakers) if s != spk]
+                chosen = pick.choice(others, size=min(babble_pool, len(others)), replace=False) if others else []
+                self.sources[spk] = NoiseSource(source.sr, recordings=source.recordings,
+                                                babble_clips=[clean[i] for i in chosen], n_talkers=source.n_talkers)
+        self.speakers = speakers
+        valid = source.kinds
+        if self.sources:  # a kind is usable only if every speaker's source can draw it
+            valid = [k for k in self.sources[speakers[0]].kinds if all(k in s.kinds for s in self.sources.values())]
+        self.kinds = list(kinds) if kinds is not None else list(valid)
         for kind in self.kinds:
-            check_choice("noise kind", kind, source.kinds)
+            check_choice("noise kind", kind, valid)
         energy = np.sum(np.square(clean, dtype=np.float64), axis=1)
         if np.any(energy == 0):
             raise DataError(f"clean clips {np.flatnonzero(energy == 0)[:5].tolist()} are silent and cannot be mixed.")
@@ -277,7 +299,8 @@ class OnTheFlyMixer:
         """``(noisy, clean, noise kind, SNR in dB)`` for clip ``index`` in ``epoch``."""
         kind, snr, rng = self.draw(index, epoch)
         clean = self.clean[index]
-        noisy, _ = mix_at_snr(clean, self.source.draw(kind, clean.size, rng), snr)
+        source = self.sources[self.speakers[index]] if self.sources else self.source
+        noisy, _ = mix_at_snr(clean, source.draw(kind, clean.size, rng), snr)
         return noisy, clean, kind, snr
 
     def batches(self, epoch: int, batch_size: int, *, shuffle: bool = True):

@@ -1,0 +1,347 @@
+"""The model zoo (chapter 5): four seed architectures rebuilt from their descriptions, and the book's
+own best model, all wrapped so that every one of them maps a noisy waveform to a denoised waveform.
+
+A denoiser here is three parts:
+
+* a fixed **front end** (:class:`Frontend`): STFT (centred, Hann), log-magnitude, a fixed affine scaling
+  of log-magnitude to about [0, 1] (no per-clip statistics, so levels survive), the Nyquist bin dropped
+  and the frames padded to a multiple of 8 so two or three 2x2 poolings fit;
+* a **network**: one of :data:`ZOO`;
+* a **head** that turns the network output back into audio with the noisy phase: an estimated
+  magnitude (seed models), a mel-domain gain spread back to linear frequency (the mel seed), or a
+  bounded complex mask (the best model).
+
+Seed networks are trained on their own feature-domain losses (MSE or binary cross-entropy between
+scaled spectrograms, as the seeds did); the best model is trained end to end on the waveform with a
+negative SI-SDR loss. See :mod:`digitdenoise.training`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .errors import ParameterError
+from .features import FeatureConfig, mel_filterbank
+
+PACKAGE = "digitdenoise"
+
+
+# --------------------------------------------------------------------------------------------------
+# STFT in TensorFlow (matches librosa's centred STFT with zero padding)
+
+def _hann(frame_length, dtype=tf.float32):
+    return tf.signal.hann_window(frame_length, periodic=True, dtype=dtype)
+
+
+def tf_stft(x: tf.Tensor, cfg: FeatureConfig) -> tf.Tensor:
+    """Centred STFT of ``(batch, samples)`` -> complex ``(batch, frames, n_freqs)`` (chapter 5)."""
+    pad = cfg.n_fft // 2
+    x = tf.pad(x, [[0, 0], [pad, pad]])
+    return tf.signal.stft(x, frame_length=cfg.n_fft, frame_step=cfg.hop_length, fft_length=cfg.n_fft,
+                          window_fn=_hann, pad_end=False)
+
+
+def tf_istft(spec: tf.Tensor, cfg: FeatureConfig, length: int) -> tf.Tensor:
+    """Inverse of :func:`tf_stft`, cut to ``length`` samples (chapter 5).
+
+    Overlap-add of windowed frames divided by the summed squared window, as librosa does; TensorFlow's
+    ``inverse_stft_window_fn`` assumes full overlap and is wrong in the first ``n_fft - hop`` samples.
+    """
+    window = _hann(cfg.n_fft)
+    frames = tf.signal.irfft(spec, fft_length=[cfg.n_fft]) * window
+    y = tf.signal.overlap_and_add(frames, cfg.hop_length)
+    n_frames = tf.shape(spec)[-2]
+    envelope = tf.signal.overlap_and_add(tf.tile((window**2)[None, :], [n_frames, 1]), cfg.hop_length)
+    y = y / tf.maximum(envelope, 1e-8)
+    pad = cfg.n_fft // 2
+    return y[:, pad:pad + length]
+
+
+@dataclasses.dataclass(frozen=True)
+class Frontend:
+    """Fixed feature transform shared by every model (chapter 5).
+
+    ``scaled = (log(|S| + floor) - log(floor)) / (log(n_fft / 2) - log(floor))``: 0 is silence, 1 the
+    magnitude of a full-scale sine. Model inputs are ``(freq, frames, 1)`` with the Nyquist bin dropped
+    and frames padded with silence to a multiple of 8.
+    """
+
+    cfg: FeatureConfig
+
+    @property
+    def lo(self) -> float:
+        return math.log(self.cfg.log_floor)
+
+    @property
+    def hi(self) -> float:
+        return math.log(self.cfg.n_fft / 2)
+
+    @property
+    def n_bins(self) -> int:
+        return self.cfg.n_fft // 2
+
+    @property
+    def n_frames(self) -> int:
+        return self.cfg.n_frames
+
+    @property
+    def padded_frames(self) -> int:
+        return int(math.ceil(self.cfg.n_frames / 8) * 8)
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return (self.n_bins, self.padded_frames, 1)
+
+    @property
+    def mel_input_shape(self) -> tuple[int, int, int]:
+        return (self.cfg.n_mels, self.padded_frames, 1)
+
+    def scale(self, log_mag: tf.Tensor) -> tf.Tensor:
+        return (log_mag - self.lo) / (self.hi - self.lo)
+
+    def unscale(self, scaled: tf.Tensor) -> tf.Tensor:
+        return scaled * (self.hi - self.lo) + self.lo
+
+    def to_image(self, frames_by_freq: tf.Tensor) -> tf.Tensor:
+        """``(batch, frames, freqs)`` -> ``(batch, freqs[:n_bins], padded_frames, 1)``."""
+        x = tf.transpose(frames_by_freq, [0, 2, 1])[:, : self.n_bins, :]
+        x = tf.pad(x, [[0, 0], [0, 0], [0, self.padded_frames - self.n_frames]])
+        return x[..., None]
+
+    def from_image(self, image: tf.Tensor, n_freqs: int, fill: float = 0.0) -> tf.Tensor:
+        """Inverse of :meth:`to_image`: ``(batch, bins, padded, 1)`` -> ``(batch, frames, n_freqs)``."""
+        x = image[..., 0][:, :, : self.n_frames]
+        missing = n_freqs - x.shape[1]
+        x = tf.pad(x, [[0, 0], [0, missing], [0, 0]], constant_values=fill)
+        return tf.transpose(x, [0, 2, 1])
+
+    def features(self, waveform: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """``(complex STFT, scaled log-magnitude image)`` of a waveform batch."""
+        spec = tf_stft(waveform, self.cfg)
+        log_mag = tf.math.log(tf.abs(spec) + self.cfg.log_floor)
+        return spec, self.to_image(self.scale(log_mag))
+
+    def mel_features(self, spec: tf.Tensor) -> tf.Tensor:
+        """Scaled log mel magnitude image ``(batch, n_mels, padded, 1)`` of a complex STFT."""
+        fb = tf.constant(mel_filterbank(self.cfg).T)  # (n_freqs, n_mels)
+        mel_mag = tf.sqrt(tf.matmul(tf.abs(spec) ** 2, fb) + 1e-12)
+        log_mel = tf.math.log(mel_mag + self.cfg.log_floor)
+        x = tf.transpose(self.scale(log_mel), [0, 2, 1])
+        x = tf.pad(x, [[0, 0], [0, 0], [0, self.padded_frames - self.n_frames]])
+        return x[..., None]
+
+
+# --------------------------------------------------------------------------------------------------
+# The networks
+
+def _conv_bn(x, filters, *, activation="relu", name=None):
+    x = keras.layers.Conv2D(filters, 3, padding="same", activation=activation, name=name)(x)
+    return keras.layers.BatchNormalization(name=None if name is None else f"{name}_bn")(x)
+
+
+def report_cae(input_shape) -> keras.Model:
+    """Seed 000, the student report's autoencoder (chapter 5): three 3x3 conv layers (32, 64, 128),
+    each followed by batch normalisation, 2x2 max-pooling, a 128 conv, 2x upsampling, a 64 conv and a
+    1-channel sigmoid conv. 316,289 parameters, as in the report's summary table; MSE loss."""
+    inp = keras.Input(input_shape)
+    x = _conv_bn(inp, 32)
+    x = _conv_bn(x, 64)
+    x = _conv_bn(x, 128)
+    x = keras.layers.MaxPooling2D(2)(x)
+    x = _conv_bn(x, 128)
+    x = keras.layers.UpSampling2D(2)(x)
+    x = _conv_bn(x, 64)
+    out = keras.layers.Conv2D(1, 3, padding="same", activation="sigmoid")(x)
+    return keras.Model(inp, out, name="report_cae")
+
+
+def _double_conv(x, filters):
+    # momentum 0.9 is PyTorch's BatchNorm default (the U-Net seed is a PyTorch model); Keras' 0.99
+    # lets the inference statistics lag so far behind a fast-changing network that a model that is
+    # good in training mode does nothing in inference mode after a few hundred steps (chapter 5).
+    for _ in range(2):
+        x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=True)(x)
+        x = keras.layers.BatchNormalization(momentum=0.9)(x)
+        x = keras.layers.ReLU()(x)
+    return x
+
+
+def seed_unet(input_shape) -> keras.Model:
+    """Seed 001, the U-Net autoencoder (chapter 5): encoder blocks of 32, 64 and 128 channels, each two
+    3x3 conv + batch-norm + ReLU, 2x2 max-pooling between blocks, a transposed-conv decoder (64, 32)
+    with skip connections, and a 1x1 output conv. MSE loss."""
+    inp = keras.Input(input_shape)
+    e1 = _double_conv(inp, 32)
+    e2 = _double_conv(keras.layers.MaxPooling2D(2)(e1), 64)
+    b = _double_conv(keras.layers.MaxPooling2D(2)(e2), 128)
+    d2 = keras.layers.Conv2DTranspose(64, 2, strides=2)(b)
+    d2 = _double_conv(keras.layers.Concatenate()([d2, e2]), 64)
+    d1 = keras.layers.Conv2DTranspose(32, 2, strides=2)(d2)
+    d1 = _double_conv(keras.layers.Concatenate()([d1, e1]), 32)
+    out = keras.layers.Conv2D(1, 1)(d1)
+    return keras.Model(inp, out, name="seed_unet")
+
+
+def mel_cnn(input_shape) -> keras.Model:
+    """Seed 002, the small mel-spectrogram CNN autoencoder (chapter 5): conv 32 + pool, conv 64 + pool,
+    two stride-2 transposed convs (64, 32) and a sigmoid 3x3 output conv. 74,497 parameters, binary
+    cross-entropy loss."""
+    inp = keras.Input(input_shape)
+    x = keras.layers.Conv2D(32, 3, activation="relu", padding="same")(inp)
+    x = keras.layers.MaxPooling2D(2, padding="same")(x)
+    x = keras.layers.Conv2D(64, 3, activation="relu", padding="same")(x)
+    x = keras.layers.MaxPooling2D(2, padding="same")(x)
+    x = keras.layers.Conv2DTranspose(64, 3, strides=2, activation="relu", padding="same")(x)
+    x = keras.layers.Conv2DTranspose(32, 3, strides=2, activation="relu", padding="same")(x)
+    out = keras.layers.Conv2D(1, 3, activation="sigmoid", padding="same")(x)
+    return keras.Model(inp, out, name="mel_cnn")
+
+
+def minimal_cae(input_shape) -> keras.Model:
+    """Seed 004, the minimal denoising autoencoder (chapter 5): two conv stages and a 2x2 max-pool,
+    then two transposed convs and a 2x upsampling, sigmoid output, binary cross-entropy. The seed gives
+    the layer types but not the widths; we use 32 and 16 channels (mirrored)."""
+    inp = keras.Input(input_shape)
+    x = keras.layers.Conv2D(32, 3, activation="relu", padding="same")(inp)
+    x = keras.layers.Conv2D(16, 3, activation="relu", padding="same")(x)
+    x = keras.layers.MaxPooling2D(2)(x)
+    x = keras.layers.Conv2DTranspose(16, 3, activation="relu", padding="same")(x)
+    x = keras.layers.Conv2DTranspose(32, 3, activation="relu", padding="same")(x)
+    x = keras.layers.UpSampling2D(2)(x)
+    out = keras.layers.Conv2D(1, 3, activation="sigmoid", padding="same")(x)
+    return keras.Model(inp, out, name="minimal_cae")
+
+
+def mask_unet(input_shape, *, base: int = 16, depth: int = 4) -> keras.Model:
+    """The book's model (chapter 5): a U-Net on the scaled log-magnitude whose two output channels are
+    the real and imaginary parts of a complex mask (phase-aware: it can rotate the noisy phase as well
+    as scale the magnitude). ``base`` channels at the top, doubled at each of ``depth - 1`` poolings;
+    with the defaults about 480 k parameters."""
+    inp = keras.Input(input_shape)
+    skips, x = [], inp
+    for level in range(depth - 1):
+        x = _double_conv(x, base * 2**level)
+        skips.append(x)
+        x = keras.layers.MaxPooling2D(2)(x)
+    x = _double_conv(x, base * 2 ** (depth - 1))
+    for level in reversed(range(depth - 1)):
+        x = keras.layers.Conv2DTranspose(base * 2**level, 2, strides=2)(x)
+        x = _double_conv(keras.layers.Concatenate()([x, skips[level]]), base * 2**level)
+    out = keras.layers.Conv2D(2, 1, kernel_initializer="zeros", bias_initializer="zeros")(x)
+    return keras.Model(inp, out, name="mask_unet")
+
+
+@dataclasses.dataclass(frozen=True)
+class ZooEntry:
+    """One model of the zoo: how to build it, what it sees, what it outputs and how it is trained."""
+
+    name: str
+    build: object
+    seed: str
+    input_kind: str  # "linear" or "mel"
+    head: str  # "magnitude", "mel_gain" or "complex_mask"
+    loss: str  # "mse", "bce" or "si_sdr"
+    learning_rate: float
+    description: str
+    clipnorm: float | None = None  # gradient clipping; None for the seeds, which used none
+
+
+ZOO: dict[str, ZooEntry] = {
+    "report_cae": ZooEntry("report_cae", report_cae, "000 (student report)", "linear", "magnitude", "mse", 1e-4,
+                           "3 conv + BN, pool, conv, upsample, conv, sigmoid; MSE on spectrograms"),
+    "seed_unet": ZooEntry("seed_unet", seed_unet, "001 (U-Net README)", "linear", "magnitude", "mse", 2e-4,
+                          "U-Net 32-64-128, transposed-conv decoder, skips; MSE on spectrograms"),
+    "mel_cnn": ZooEntry("mel_cnn", mel_cnn, "002 (FSDD mel notebook)", "mel", "mel_gain", "bce", 1e-3,
+                        "74 k-parameter mel CNN autoencoder; BCE on mel spectrograms"),
+    "minimal_cae": ZooEntry("minimal_cae", minimal_cae, "004 (denoise script)", "linear", "magnitude", "bce", 1e-3,
+                            "2 conv + pool, 2 deconv + upsample, sigmoid; BCE on spectrograms"),
+    "mask_unet": ZooEntry("mask_unet", mask_unet, "this book", "linear", "complex_mask", "si_sdr", 1e-3,
+                          "U-Net 16-128, bounded complex mask, noisy phase corrected; SI-SDR on waveforms",
+                          clipnorm=1.0),
+}
+BEST_MODEL = "mask_unet"
+MASK_BOUND = 1.5  # largest mask magnitude the best model may apply
+
+
+def zoo_entry(name: str) -> ZooEntry:
+    """The :class:`ZooEntry` for ``name``, or a clear error listing the models (chapter 5)."""
+    if name not in ZOO:
+        raise ParameterError(f"model={name!r} is not in the zoo; choose one of {', '.join(ZOO)}.")
+    return ZOO[name]
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class Denoiser(keras.Model):
+    """Noisy waveform ``(batch, samples)`` in, denoised waveform out (chapter 5). Wraps one zoo network
+    between the fixed :class:`Frontend` and the entry's head; saved and loaded as one ``.keras`` file."""
+
+    def __init__(self, model_name: str, feature_config: dict, network_kwargs: dict | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.model_name = model_name
+        self.entry = zoo_entry(model_name)
+        self.feature_config = dict(feature_config)
+        self.cfg = FeatureConfig.from_dict(self.feature_config)
+        self.frontend = Frontend(self.cfg)
+        self.network_kwargs = dict(network_kwargs or {})
+        shape = self.frontend.mel_input_shape if self.entry.input_kind == "mel" else self.frontend.input_shape
+        self.network = self.entry.build(shape, **self.network_kwargs)
+        fb = mel_filterbank(self.cfg)  # (n_mels, n_freqs)
+        self._mel_to_linear = tf.constant((fb / np.maximum(fb.sum(axis=0, keepdims=True), 1e-8)).astype(np.float32))
+
+    def get_config(self):
+        return {"model_name": self.model_name, "feature_config": self.feature_config,
+                "network_kwargs": self.network_kwargs, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    # the two halves, used separately for feature-domain training -------------------------------
+    def network_input(self, noisy: tf.Tensor) -> tf.Tensor:
+        spec, image = self.frontend.features(noisy)
+        return self.frontend.mel_features(spec) if self.entry.input_kind == "mel" else image
+
+    def feature_target(self, clean: tf.Tensor) -> tf.Tensor:
+        """The clean clip in the domain a seed network is trained to output."""
+        return self.network_input(clean)
+
+    def reconstruct(self, spec: tf.Tensor, out: tf.Tensor, length: int) -> tf.Tensor:
+        fe, n_freqs = self.frontend, self.cfg.n_freqs
+        if self.entry.head == "magnitude":
+            log_mag = fe.unscale(fe.from_image(out, n_freqs, fill=0.0))
+            mag = tf.nn.relu(tf.exp(log_mag) - self.cfg.log_floor)
+            phase = spec / tf.cast(tf.maximum(tf.abs(spec), 1e-8), spec.dtype)
+            est = tf.cast(mag, spec.dtype) * phase
+        elif self.entry.head == "mel_gain":
+            noisy_mel = fe.mel_features(spec)
+            gain_mel = tf.exp((out - noisy_mel) * (fe.hi - fe.lo))[..., 0][:, :, : fe.n_frames]  # (B, mels, T)
+            gain = tf.transpose(tf.einsum("bmt,mf->bft", gain_mel, self._mel_to_linear), [0, 2, 1])
+            est = spec * tf.cast(gain, spec.dtype)
+        else:  # complex mask
+            # z = (1 + a) + i b: the zero-initialised output layer starts close to the identity mask;
+            # M = z * B tanh(|z| / B) / |z| keeps the direction of z and bounds |M| smoothly by B.
+            real = 1.0 + fe.from_image(out[..., :1], n_freqs)
+            imag = fe.from_image(out[..., 1:], n_freqs)
+            radius = tf.sqrt(real**2 + imag**2 + 1e-12)
+            scale = MASK_BOUND * tf.tanh(radius / MASK_BOUND) / radius
+            est = spec * tf.complex(real * scale, imag * scale)
+        return tf_istft(est, self.cfg, length)
+
+    def call(self, noisy, training=False):
+        length = noisy.shape[-1] if noisy.shape[-1] is not None else self.cfg.n_samples
+        spec, image = self.frontend.features(noisy)
+        inp = self.frontend.mel_features(spec) if self.entry.input_kind == "mel" else image
+        out = self.network(inp, training=training)
+        return self.reconstruct(spec, out, length)
+
+
+def build_denoiser(model_name: str, cfg: FeatureConfig, **network_kwargs) -> Denoiser:
+    """Build a zoo model as a :class:`Denoiser` and run it once so its weights exist (chapter 5)."""
+    model = Denoiser(model_name, cfg.to_dict(), network_kwargs)
+    model(tf.zeros((1, cfg.n_samples)))
+    return model

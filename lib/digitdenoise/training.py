@@ -1,0 +1,335 @@
+"""One training recipe for every model of the zoo (chapter 5).
+
+:func:`train_model` runs inside a ``tf.distribute`` strategy (several GPUs: data parallel, no code
+change), feeds a ``tf.data`` pipeline from chapter 4's :class:`~digitdenoise.noise.OnTheFlyMixer`
+(fresh noise every epoch), and after every epoch writes a checkpoint (weights *and* optimizer state),
+the learning-rate/early-stopping state and the CSV history, atomically. Started again with the same
+output folder it resumes after the last completed epoch and ends where an uninterrupted run would.
+With the same seed two runs give the same weights.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from . import models
+from ._io import atomic_path, write_json, write_text
+from .config import check_number
+from .errors import DataError, ParameterError
+from .features import FeatureConfig
+from .noise import NoiseSource, OnTheFlyMixer
+
+_DETERMINISM_ON = False
+
+
+@keras.saving.register_keras_serializable(package=models.PACKAGE)
+def negative_si_sdr(clean, estimate):
+    """Mean negative SI-SDR in dB over a batch of waveforms: the best model's loss (chapter 5)."""
+    clean = clean - tf.reduce_mean(clean, axis=-1, keepdims=True)
+    estimate = estimate - tf.reduce_mean(estimate, axis=-1, keepdims=True)
+    dot = tf.reduce_sum(clean * estimate, axis=-1, keepdims=True)
+    energy = tf.reduce_sum(clean**2, axis=-1, keepdims=True) + 1e-8
+    target = dot / energy * clean
+    residual = estimate - target
+    ratio = (tf.reduce_sum(target**2, axis=-1) + 1e-8) / (tf.reduce_sum(residual**2, axis=-1) + 1e-8)
+    return -10.0 * tf.math.log(ratio) / tf.math.log(10.0)
+
+
+LOSSES = {"mse": "mean_squared_error", "bce": "binary_crossentropy", "si_sdr": negative_si_sdr}
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run (chapter 5); saved beside the model."""
+
+    model: str
+    epochs: int = 20
+    batch_size: int = 16
+    learning_rate: float | None = None  # None: the zoo entry's rate (the seed's own where it gave one)
+    snr_range: tuple[float, float] = (-10.0, 5.0)
+    kinds: tuple[str, ...] = ("white", "pink", "brown", "recording", "babble")
+    seed: int = 0
+    patience: int = 4  # epochs without validation improvement before stopping
+    lr_patience: int = 2  # epochs without improvement before halving the learning rate
+    lr_factor: float = 0.5
+    min_lr: float = 1e-5
+    clips_per_epoch: int | None = None  # None: every training clip once per epoch
+    clipnorm: float | None = None  # clip each gradient to this norm (None: the zoo entry's choice)
+    time_budget_s: float | None = None  # stop after the epoch that crosses this
+
+    def __post_init__(self):
+        models.zoo_entry(self.model)
+        check_number("epochs", self.epochs, minimum=1, integer=True)
+        check_number("batch_size", self.batch_size, minimum=1, integer=True)
+        if self.learning_rate is not None:
+            check_number("learning_rate", self.learning_rate, minimum=1e-7, maximum=1.0)
+        check_number("patience", self.patience, minimum=1, integer=True)
+        if self.clips_per_epoch is not None:
+            check_number("clips_per_epoch", self.clips_per_epoch, minimum=1, integer=True)
+        if self.time_budget_s is not None:
+            check_number("time_budget_s", self.time_budget_s, minimum=1)
+
+    @property
+    def lr(self) -> float:
+        return self.learning_rate if self.learning_rate is not None else models.zoo_entry(self.model).learning_rate
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["snr_range"], d["kinds"] = list(self.snr_range), list(self.kinds)
+        return d
+
+    def fingerprint(self) -> str:
+        keep = {k: v for k, v in self.to_dict().items() if k not in ("epochs", "time_budget_s")}
+        return hashlib.sha1(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:12]
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What :func:`train_model` returns: the model, its history and where it was saved."""
+
+    model: models.Denoiser
+    history: pd.DataFrame
+    seconds: float
+    out_dir: Path
+    stopped: str
+    resumed_from: int
+
+
+def strategy() -> tf.distribute.Strategy:
+    """Mirrored data parallelism over every GPU when there are several, else the default (chapter 5)."""
+    gpus = tf.config.list_logical_devices("GPU")
+    return tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
+
+
+def _deterministic(seed: int) -> None:
+    global _DETERMINISM_ON
+    keras.utils.set_random_seed(int(seed))
+    if not _DETERMINISM_ON:
+        tf.config.experimental.enable_op_determinism()
+        _DETERMINISM_ON = True
+
+
+def _dataset(mixer: OnTheFlyMixer, epoch: int, tcfg: TrainConfig, to_domain) -> tf.data.Dataset:
+    n = len(mixer) if tcfg.clips_per_epoch is None else min(len(mixer), tcfg.clips_per_epoch)
+    order = np.random.default_rng([tcfg.seed, epoch, 0xFFFFFFFF]).permutation(len(mixer))[:n]
+    n_samples = mixer.clean.shape[1]
+
+    def generate():
+        for i in order:
+            noisy, clean, _, _ = mixer.pair(int(i), epoch)
+            yield noisy, clean
+
+    spec = (tf.TensorSpec((n_samples,), tf.float32), tf.TensorSpec((n_samples,), tf.float32))
+    ds = tf.data.Dataset.from_generator(generate, output_signature=spec)
+    ds = ds.apply(tf.data.experimental.assert_cardinality(len(order))).batch(tcfg.batch_size)
+    return ds.map(to_domain, num_parallel_calls=1, deterministic=True).prefetch(2)
+
+
+def _val_dataset(noisy: np.ndarray, clean: np.ndarray, batch_size: int, to_domain) -> tf.data.Dataset:
+    ds = tf.data.Dataset.from_tensor_slices((noisy.astype(np.float32), clean.astype(np.float32)))
+    return ds.batch(batch_size).map(to_domain).cache()
+
+
+def _compile(trainable: keras.Model, tcfg: TrainConfig, lr: float) -> None:
+    clipnorm = tcfg.clipnorm if tcfg.clipnorm is not None else models.zoo_entry(tcfg.model).clipnorm
+    trainable.compile(optimizer=keras.optimizers.Adam(learning_rate=lr, clipnorm=clipnorm),
+                      loss=LOSSES[models.zoo_entry(tcfg.model).loss], jit_compile=False)
+
+
+def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndarray, val_clean: np.ndarray,
+                cfg: FeatureConfig, tcfg: TrainConfig, out_dir: str | Path, *, speakers: Sequence[str] | None = None,
+                verbose: int = 2, echo=print) -> TrainResult:
+    """Train zoo model ``tcfg.model`` on fixed-length clean training clips mixed on the fly with
+    ``source``; validate on fixed ``(val_noisy, val_clean)`` pairs (chapter 5).
+
+    Seed networks learn in their feature domain with their own losses; the best model learns on the
+    waveform with negative SI-SDR. The learning rate halves after ``lr_patience`` epochs without a
+    better validation loss; training stops after ``patience`` such epochs, at ``epochs``, or after the
+    epoch that exceeds ``time_budget_s``. The weights of the best validation epoch are kept.
+    Writes ``model.keras``, ``feature_config.json``, ``train_config.json`` and ``history.csv`` to
+    ``out_dir``; ``checkpoint.keras`` and ``state.json`` hold the resumable state.
+    """
+    out_dir = Path(out_dir)
+    entry = models.zoo_entry(tcfg.model)
+    if train_clean.ndim != 2 or train_clean.shape[1] != cfg.n_samples:
+        raise ParameterError(f"training clips must be (n, {cfg.n_samples}) for this feature config, got {train_clean.shape}.")
+    if val_noisy.shape != val_clean.shape or val_noisy.shape[1:] != (cfg.n_samples,):
+        raise ParameterError(f"validation pairs must both be (n, {cfg.n_samples}), got {val_noisy.shape} and {val_clean.shape}.")
+    if len(val_noisy) == 0:
+        raise DataError("no validation pairs: the validation split is empty.")
+    _deterministic(tcfg.seed)
+    probe = OnTheFlyMixer(train_clean, source, seed=tcfg.seed, speakers=speakers)
+    kinds = [k for k in tcfg.kinds if k in probe.kinds]
+    if not kinds:
+        raise ParameterError(f"none of the training noise kinds {list(tcfg.kinds)} is available; have {probe.kinds}.")
+    mixer = OnTheFlyMixer(train_clean, source, kinds=kinds, snr_range=tcfg.snr_range, seed=tcfg.seed,
+                          speakers=speakers)
+    state_file, ckpt = out_dir / "state.json", out_dir / "checkpoint.keras"
+    best_file = out_dir / "best.keras"
+    state = {"fingerprint": tcfg.fingerprint(), "epoch": -1, "best": None, "best_epoch": None, "wait": 0,
+             "lr_wait": 0, "lr": tcfg.lr, "history": [], "seconds": 0.0}
+    resumed_from = 0
+    with strategy().scope():
+        denoiser = models.build_denoiser(tcfg.model, cfg)
+        domain = "waveform" if entry.loss == "si_sdr" else "features"
+        if state_file.is_file() and ckpt.is_file():
+            saved = json.loads(state_file.read_text())
+            if saved.get("fingerprint") != state["fingerprint"]:
+                raise ParameterError(f"{out_dir} holds a run with a different configuration; use another folder "
+                                     "or delete it to start afresh.")
+            state = saved
+            resumed_from = state["epoch"] + 1
+            trainable = keras.models.load_model(ckpt)
+            echo(f"resuming {tcfg.model} after epoch {state['epoch'] + 1} from {ckpt}")
+        else:
+            trainable = denoiser if domain == "waveform" else denoiser.network
+            _compile(trainable, tcfg, tcfg.lr)
+
+    if domain == "waveform":
+        def to_domain(noisy, clean):
+            return noisy, clean
+    else:
+        def to_domain(noisy, clean):
+            return denoiser.network_input(noisy), denoiser.feature_target(clean)
+
+    val_ds = _val_dataset(val_noisy, val_clean, tcfg.batch_size, to_domain)
+    start = time.perf_counter() - state["seconds"]
+    stopped = "epochs"
+    for epoch in range(state["epoch"] + 1, tcfg.epochs):
+        trainable.optimizer.learning_rate.assign(state["lr"])
+        t0 = time.perf_counter()
+        fit = trainable.fit(_dataset(mixer, epoch, tcfg, to_domain), validation_data=val_ds, epochs=1,
+                            verbose=verbose, shuffle=False)
+        loss, val_loss = float(fit.history["loss"][-1]), float(fit.history["val_loss"][-1])
+        state["history"].append({"epoch": epoch + 1, "loss": loss, "val_loss": val_loss, "learning_rate": state["lr"],
+                                 "epoch_seconds": time.perf_counter() - t0})
+        if state["best"] is None or val_loss < state["best"] - 1e-6:
+            state.update(best=val_loss, best_epoch=epoch + 1, wait=0, lr_wait=0)
+            _save(trainable, best_file)
+        else:
+            state["wait"] += 1
+            state["lr_wait"] += 1
+            if state["lr_wait"] >= tcfg.lr_patience:
+                state["lr"] = max(tcfg.min_lr, state["lr"] * tcfg.lr_factor)
+                state["lr_wait"] = 0
+        state["epoch"] = epoch
+        state["seconds"] = time.perf_counter() - start
+        _save(trainable, ckpt)
+        write_json(state_file, state)
+        write_text(out_dir / "history.csv", pd.DataFrame(state["history"]).to_csv(index=False))
+        if state["wait"] >= tcfg.patience:
+            stopped = "early stopping"
+            break
+        if tcfg.time_budget_s is not None and state["seconds"] >= tcfg.time_budget_s:
+            stopped = "time budget"
+            break
+
+    best = keras.models.load_model(best_file)
+    final = models.build_denoiser(tcfg.model, cfg)
+    (final if domain == "waveform" else final.network).set_weights(best.get_weights())
+    save_denoiser(final, out_dir, tcfg, extra={"stopped": stopped, "best_epoch": state["best_epoch"],
+                                               "train_seconds": state["seconds"]})
+    return TrainResult(final, pd.DataFrame(state["history"]), state["seconds"], out_dir, stopped, resumed_from)
+
+
+def _save(model: keras.Model, target: Path) -> None:
+    with atomic_path(target, suffix=".keras") as tmp:
+        model.save(tmp)
+
+
+def save_denoiser(model: models.Denoiser, out_dir: str | Path, tcfg: TrainConfig | None = None,
+                  extra: dict | None = None) -> Path:
+    """Save a denoiser with its feature and training configuration side by side (chapter 5)."""
+    out_dir = Path(out_dir)
+    _save(model, out_dir / "model.keras")
+    write_json(out_dir / "feature_config.json", model.feature_config)
+    info = {"model": model.model_name, "parameters": int(model.network.count_params()), **(extra or {})}
+    if tcfg is not None:
+        info["train_config"] = tcfg.to_dict()
+    write_json(out_dir / "train_config.json", info)
+    return out_dir
+
+
+def load_denoiser(path: str | Path) -> tuple[models.Denoiser, dict]:
+    """Load a saved denoiser folder (``model.keras`` + configs); clear errors for a missing or broken
+    one (chapters 5-7, the CLI and the benchmarks)."""
+    path = Path(path)
+    model_file = path / "model.keras" if path.is_dir() else path
+    if not model_file.is_file():
+        raise DataError(f"no saved model at {model_file}; run chapter 5 (or `make release-model`) first.")
+    try:
+        model = keras.models.load_model(model_file)
+    except Exception as exc:  # keras raises many types for a broken archive
+        raise DataError(f"{model_file} cannot be loaded as a denoiser ({type(exc).__name__}: {exc}).") from None
+    info_file = model_file.parent / "train_config.json"
+    info = json.loads(info_file.read_text()) if info_file.is_file() else {}
+    return model, info
+
+
+def denoise_batch(model: models.Denoiser, noisy: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
+    """Run a denoiser over ``(n, samples)`` fixed-length clips in batches (chapters 5-7)."""
+    noisy = np.asarray(noisy, dtype=np.float32)
+    out = [model(noisy[i:i + batch_size], training=False).numpy() for i in range(0, len(noisy), batch_size)]
+    return np.concatenate(out) if out else np.zeros_like(noisy)
+
+
+@dataclasses.dataclass
+class TrainingData:
+    """Fixed-length clips, noise and validation pairs for one dataset and seed (chapter 5)."""
+
+    cfg: FeatureConfig
+    clips: pd.DataFrame  # the clip table with a ``split`` column
+    train_clean: np.ndarray
+    train_speakers: list[str]
+    source: NoiseSource  # training noise: generated, training parts of recordings
+    eval_recordings: dict[str, np.ndarray]
+    val_noisy: np.ndarray
+    val_clean: np.ndarray
+    val_kinds: list[str]
+
+
+def prepare_data(dataset: str, data_home=None, *, seed: int = 0, clips_per_speaker: int | None = None,
+                 val_snr_db: float = -8.0, max_val_clips: int | None = 200, progress: bool = False) -> TrainingData:
+    """Everything :func:`train_model` needs, built the book's way (chapters 4 and 5): speaker-disjoint
+    split, fixed-length clips at the working rate, recordings split in time with two held out, and
+    validation pairs drawn once at ``val_snr_db`` from the noise types seen in training (evaluation
+    parts of the recordings)."""
+    from . import data, noise
+
+    spec = data.spec(dataset)
+    cfg = FeatureConfig.for_sample_rate(spec.working_rate)
+    clips = data.assign_split(data.load_clips(dataset, data_home, clips_per_speaker=clips_per_speaker, seed=seed),
+                              seed=seed)
+    train = clips[clips["split"] == "train"].reset_index(drop=True)
+    val = clips[clips["split"] == "validation"]
+    if max_val_clips is not None and len(val) > max_val_clips:
+        val = data.subsample(val, max(1, max_val_clips // val["speaker"].nunique()), seed=seed)
+    val = val.reset_index(drop=True)
+    train_clean, _ = data.load_waveforms(train, cfg.sample_rate, cfg.n_samples, progress=progress)
+    val_clean, _ = data.load_waveforms(val, cfg.sample_rate, cfg.n_samples, progress=progress)
+    recordings = noise.load_noise_recordings(noise.ensure_noise_recordings(data_home), cfg.sample_rate)
+    train_recs, eval_recs = noise.partition_recordings(recordings)
+    source = noise.NoiseSource(cfg.sample_rate, recordings=train_recs)
+    seen = {k: v for k, v in eval_recs.items() if k not in noise.HELD_OUT_RECORDINGS}
+    val_kinds = ["white", "pink", "brown", "babble", *sorted(seen)]
+    # validation babble comes from training speakers, never from validation speakers themselves
+    pairs = noise.make_pairs(val, list(val_clean), [k for k in val_kinds if k != "babble"], val_snr_db,
+                             sr=cfg.sample_rate, recordings=seen, seed=seed)
+    babble_src = noise.NoiseSource(cfg.sample_rate, babble_clips=list(train_clean[:: max(1, len(train_clean) // 40)]))
+    if "babble" in babble_src.kinds:
+        pairs += [{"clean": c, "noisy": noise.mix_at_snr(c, babble_src.draw("babble", c.size, np.random.default_rng([seed, i, 99])), val_snr_db)[0]}
+                  for i, c in enumerate(val_clean)]
+    else:
+        val_kinds.remove("babble")
+    return TrainingData(cfg, clips, train_clean, list(train["speaker"]), source, eval_recs,
+                        np.stack([p["noisy"] for p in pairs]), np.stack([p["clean"] for p in pairs]), val_kinds)

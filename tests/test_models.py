@@ -1,0 +1,72 @@
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from digitdenoise import features, models, training
+from digitdenoise.errors import DataError, ParameterError
+
+CFG8 = features.FeatureConfig()
+CFG16 = features.FeatureConfig.for_sample_rate(16000)
+
+
+def test_seed_parameter_counts_match_the_seeds():
+    fe = models.Frontend(CFG8)
+    # the student report's summary table: 316,289 parameters (input channels = 1, 3x3 kernels)
+    assert models.report_cae(fe.input_shape).count_params() == 316_289
+    # the FSDD mel notebook's summary: 74,497 parameters
+    assert models.mel_cnn((128, 16, 1)).count_params() == 74_497
+    assert models.mel_cnn(fe.mel_input_shape).count_params() == 74_497
+    # the U-Net README: three encoder blocks 32-64-128, decoder with skips, 1x1 output
+    unet = models.seed_unet(fe.input_shape)
+    widths = [l.filters for l in unet.layers if isinstance(l, tf.keras.layers.Conv2D) and l.kernel_size == (3, 3)]
+    assert widths == [32, 32, 64, 64, 128, 128, 64, 64, 32, 32]
+    assert unet.layers[-1].kernel_size == (1, 1)
+    assert 470_000 < models.mask_unet(fe.input_shape).count_params() < 500_000
+
+
+@pytest.mark.parametrize("cfg", [CFG8, CFG16], ids=["8k", "16k"])
+@pytest.mark.parametrize("name", list(models.ZOO))
+def test_every_model_maps_a_waveform_to_a_waveform(name, cfg):
+    model = models.build_denoiser(name, cfg)
+    x = np.random.default_rng(0).standard_normal((2, cfg.n_samples)).astype(np.float32) * 0.1
+    y = model(x).numpy()
+    assert y.shape == x.shape and np.isfinite(y).all()
+    shape = models.Frontend(cfg).mel_input_shape if name == "mel_cnn" else models.Frontend(cfg).input_shape
+    assert model.network.input_shape[1:] == shape
+
+
+def test_tf_stft_matches_librosa_and_inverts():
+    x = np.random.default_rng(1).standard_normal((3, CFG16.n_samples)).astype(np.float32) * 0.1
+    spec = models.tf_stft(tf.constant(x), CFG16)
+    assert np.allclose(np.transpose(spec.numpy(), (0, 2, 1)), features.stft(x, CFG16), atol=1e-5)
+    assert np.abs(models.tf_istft(spec, CFG16, CFG16.n_samples).numpy() - x).max() < 1e-5
+
+
+def test_best_model_starts_near_identity_and_mask_is_bounded():
+    model = models.build_denoiser("mask_unet", CFG8)
+    x = np.random.default_rng(2).standard_normal((1, CFG8.n_samples)).astype(np.float32) * 0.1
+    y = model(x).numpy()
+    assert np.corrcoef(x[0], y[0])[0, 1] > 0.999  # an untrained mask keeps the signal's shape
+    assert np.linalg.norm(y) <= models.MASK_BOUND * np.linalg.norm(x) * 1.01
+
+
+def test_save_and_load_round_trip(tmp_path):
+    model = models.build_denoiser("mel_cnn", CFG8)
+    training.save_denoiser(model, tmp_path / "m")
+    loaded, info = training.load_denoiser(tmp_path / "m")
+    x = np.random.default_rng(3).standard_normal((2, CFG8.n_samples)).astype(np.float32) * 0.1
+    assert np.allclose(model(x).numpy(), loaded(x).numpy(), atol=1e-6)
+    assert info["model"] == "mel_cnn" and info["parameters"] == 74_497
+    assert (tmp_path / "m" / "feature_config.json").is_file()
+
+
+def test_model_errors(tmp_path):
+    with pytest.raises(ParameterError, match="model='vae'"):
+        models.zoo_entry("vae")
+    with pytest.raises(DataError, match="no saved model"):
+        training.load_denoiser(tmp_path)
+    (tmp_path / "model.keras").write_bytes(b"not a zip")
+    with pytest.raises(DataError, match="cannot be loaded"):
+        training.load_denoiser(tmp_path)
+    with pytest.raises(ParameterError, match="epochs"):
+        training.TrainConfig(model="mel_cnn", epochs=-1)

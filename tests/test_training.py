@@ -1,0 +1,93 @@
+"""Training: determinism, kill-and-resume, and the saved artefacts. Small data, real clips."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from digitdenoise import data, features, noise, training
+
+from conftest import ROOT
+
+CFG = features.FeatureConfig(duration_s=0.5)
+
+
+def _small(data_home, n_train=24, n_val=6):
+    table = data.assign_split(data.load_clips("fsdd", data_home, download=False), seed=0)
+    train = data.subsample(table[table["split"] == "train"], n_train // 4, seed=0)
+    val = data.subsample(table[table["split"] == "validation"], n_val, seed=0)
+    w, _ = data.load_waveforms(train, 8000, CFG.n_samples, cache=False)
+    v, _ = data.load_waveforms(val, 8000, CFG.n_samples, cache=False)
+    vn = np.stack([noise.mix_at_snr(c, noise.coloured_noise("pink", c.size, i), -5)[0] for i, c in enumerate(v)])
+    return w, list(train["speaker"]), vn, v
+
+
+def _train(data_home, out, model="minimal_cae", epochs=2):
+    w, speakers, vn, v = _small(data_home)
+    tcfg = training.TrainConfig(model=model, epochs=epochs, batch_size=8, seed=3, kinds=("white", "pink", "babble"))
+    return training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, out, speakers=speakers, verbose=0)
+
+
+def test_training_is_deterministic_and_saves_everything(data_home, tmp_path):
+    a = _train(data_home, tmp_path / "a")
+    b = _train(data_home, tmp_path / "b")
+    for wa, wb in zip(a.model.get_weights(), b.model.get_weights()):
+        assert np.array_equal(wa, wb)
+    for name in ("model.keras", "feature_config.json", "train_config.json", "history.csv", "checkpoint.keras"):
+        assert (tmp_path / "a" / name).is_file(), name
+    history = pd.read_csv(tmp_path / "a" / "history.csv")
+    assert list(history["epoch"]) == [1, 2] and history["val_loss"].notna().all()
+    info = json.loads((tmp_path / "a" / "train_config.json").read_text())
+    assert info["train_config"]["seed"] == 3 and info["model"] == "minimal_cae"
+
+
+def test_best_model_trains_end_to_end_on_si_sdr(data_home, tmp_path):
+    result = _train(data_home, tmp_path / "m", model="mask_unet", epochs=1)
+    assert len(result.history) == 1 and np.isfinite(result.history["loss"]).all()
+
+
+def test_a_killed_run_resumes_to_the_same_result(data_home, tmp_path):
+    reference = _train(data_home, tmp_path / "ref", epochs=3)
+    script = f"""
+import sys, time
+sys.path.insert(0, {str(ROOT / 'tests')!r})
+from digitdenoise import training
+original = training.write_json
+def slow_write(path, obj):
+    original(path, obj)
+    time.sleep(3)  # give the test time to kill us between epochs
+training.write_json = slow_write
+from test_training import _train
+from pathlib import Path
+_train(Path({str(data_home)!r}), Path({str(tmp_path / 'killed')!r}), epochs=3)
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    state = tmp_path / "killed" / "state.json"
+    deadline = time.time() + 240
+    while time.time() < deadline and not state.is_file():
+        time.sleep(0.1)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert state.is_file(), "the background run never finished an epoch"
+    assert json.loads(state.read_text())["epoch"] == 0  # killed after the first of three epochs
+    assert not (tmp_path / "killed" / "model.keras").exists()
+    resumed = _train(data_home, tmp_path / "killed", epochs=3)
+    assert resumed.resumed_from == 1 and len(resumed.history) == 3
+    for wa, wb in zip(reference.model.get_weights(), resumed.model.get_weights()):
+        assert np.allclose(wa, wb, atol=1e-5)
+
+
+def test_resuming_with_another_configuration_is_refused(data_home, tmp_path):
+    _train(data_home, tmp_path / "x", epochs=1)
+    w, speakers, vn, v = _small(data_home)
+    other = training.TrainConfig(model="minimal_cae", epochs=2, batch_size=4, seed=3)
+    with pytest.raises(training.ParameterError, match="different configuration"):
+        training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, other, tmp_path / "x", verbose=0)
