@@ -105,19 +105,8 @@ results, histories = {}, {}
 for name in models.ZOO:
     tcfg = training.TrainConfig(model=name, epochs=run["epochs"], seed=run.seed, clips_per_epoch=run["clips_per_epoch"],
                                 time_budget_s=run["zoo_seconds"])
-    out = model_root / name
-    if (out / "model.keras").is_file() and (out / "train_config.json").is_file():
-        # an earlier run of this chapter with the same settings: reuse it rather than train again
-        info = training.load_denoiser(out)[1]
-        if info.get("train_config") == tcfg.to_dict():
-            results[name] = training.load_denoiser(out)[0]
-            histories[name] = pd.read_csv(out / "history.csv")
-            print(f"{name}: reusing {out}")
-            continue
     print(f"--- {name}")
-    result = training.train_model(prepared.train_clean, prepared.source, prepared.val_noisy, prepared.val_clean,
-                                  cfg, tcfg, out, speakers=prepared.train_speakers, verbose=2)
-    results[name], histories[name] = result.model, result.history
+    results[name], histories[name], _ = training.train_or_reuse(prepared, tcfg, model_root / name)
 
 # %% mystnb={"figure": {"caption": "Training and validation loss per epoch for each model, in the model's own loss (MSE or cross-entropy between scaled spectrograms; negative SI-SDR in dB for mask_unet).", "name": "fig-loss-curves"}}
 fig, axes = plt.subplots(1, len(histories), figsize=(3.4 * len(histories), 3.4), layout="constrained")

@@ -91,3 +91,18 @@ def test_resuming_with_another_configuration_is_refused(data_home, tmp_path):
     other = training.TrainConfig(model="minimal_cae", epochs=2, batch_size=4, seed=3)
     with pytest.raises(training.ParameterError, match="different configuration"):
         training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, other, tmp_path / "x", verbose=0)
+
+
+def test_train_or_reuse_reuses_only_the_same_configuration(data_home, tmp_path):
+    w, speakers, vn, v = _small(data_home)
+    prepared = training.TrainingData(CFG, None, w, speakers, noise.NoiseSource(8000), {}, vn, v, ["pink"])
+    tcfg = training.TrainConfig(model="minimal_cae", epochs=1, batch_size=8, seed=3, kinds=("white",))
+    first, _, reused = training.train_or_reuse(prepared, tcfg, tmp_path / "m", verbose=0, echo=lambda *_: None)
+    assert not reused
+    again, _, reused = training.train_or_reuse(prepared, tcfg, tmp_path / "m", verbose=0, echo=lambda *_: None)
+    assert reused
+    for a, b in zip(first.get_weights(), again.get_weights()):
+        assert np.array_equal(a, b)
+    other = training.TrainConfig(model="minimal_cae", epochs=1, batch_size=8, seed=4, kinds=("white",))
+    _, history, reused = training.train_or_reuse(prepared, other, tmp_path / "m", verbose=0, echo=lambda *_: None)
+    assert not reused and len(history) == 1

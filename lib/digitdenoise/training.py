@@ -333,3 +333,24 @@ def prepare_data(dataset: str, data_home=None, *, seed: int = 0, clips_per_speak
         val_kinds.remove("babble")
     return TrainingData(cfg, clips, train_clean, list(train["speaker"]), source, eval_recs,
                         np.stack([p["noisy"] for p in pairs]), np.stack([p["clean"] for p in pairs]), val_kinds)
+
+
+def train_or_reuse(prepared: TrainingData, tcfg: TrainConfig, out_dir: str | Path, *, verbose: int = 2,
+                   echo=print) -> tuple[models.Denoiser, pd.DataFrame, bool]:
+    """Train ``tcfg.model`` on ``prepared`` data into ``out_dir``, or reuse the model already there if it
+    was trained with exactly this configuration (chapter 5 reruns quickly). Returns
+    ``(model, history, reused)``."""
+    out_dir = Path(out_dir)
+    if (out_dir / "model.keras").is_file() and (out_dir / "history.csv").is_file():
+        model, info = load_denoiser(out_dir)
+        if info.get("train_config") == tcfg.to_dict():
+            echo(f"{tcfg.model}: reusing the model in {out_dir} (same configuration)")
+            return model, pd.read_csv(out_dir / "history.csv"), True
+    state = out_dir / "state.json"
+    if state.is_file() and json.loads(state.read_text()).get("fingerprint") != tcfg.fingerprint():
+        echo(f"{tcfg.model}: {out_dir} holds a run with another configuration; starting afresh")
+        for name in ("state.json", "checkpoint.keras", "best.keras", "model.keras", "history.csv"):
+            (out_dir / name).unlink(missing_ok=True)
+    result = train_model(prepared.train_clean, prepared.source, prepared.val_noisy, prepared.val_clean, prepared.cfg,
+                         tcfg, out_dir, speakers=prepared.train_speakers, verbose=verbose, echo=echo)
+    return result.model, result.history, False
