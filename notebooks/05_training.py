@@ -40,7 +40,7 @@ run = config.resolve(dataset=dataset, profile=profile, data_home=data_home, arti
                      seed=seed, snr_db=snr_db)
 plots.book_style()
 prepared = training.prepare_data(run.dataset, run.data_home, seed=run.seed, clips_per_speaker=run["clips_per_speaker"],
-                                 val_snr_db=run.snr_db)
+                                 val_snr_db=run.snr_db, max_val_clips=run["val_clips"])
 cfg, sr = prepared.cfg, prepared.cfg.sample_rate
 model_root = run.artifacts_dir / "models"
 print(f"{len(prepared.train_clean)} training clips, {len(prepared.val_noisy)} validation pairs "

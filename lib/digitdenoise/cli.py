@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--learning-rate", type=float, default=None)
     train.add_argument("--time-budget", type=float, default=None, help="seconds; stop after the epoch that crosses it")
     train.add_argument("--clips-per-speaker", type=int, default=None)
+    train.add_argument("--val-clips", type=int, default=280, help="validation clips (one noise type each)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", required=True, help="output folder (resumes if it holds a checkpoint)")
     book = sub.add_parser("book", help="fetch data, run every chapter, build the book")
@@ -108,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
                                         learning_rate=args.learning_rate, seed=args.seed,
                                         time_budget_s=args.time_budget)
             prepared = training.prepare_data(args.dataset, args.data_home, seed=args.seed,
-                                             clips_per_speaker=args.clips_per_speaker, progress=True)
+                                             clips_per_speaker=args.clips_per_speaker,
+                                             max_val_clips=args.val_clips, progress=True)
             result = training.train_model(prepared.train_clean, prepared.source, prepared.val_noisy,
                                           prepared.val_clean, prepared.cfg, tcfg, args.out,
                                           speakers=prepared.train_speakers)

@@ -31,14 +31,16 @@ PROFILES: dict[str, dict[str, Any]] = {
         "epochs": 1,
         "clips_per_epoch": 32,       # training clips per epoch (None: all)
         "zoo_seconds": None,         # training-time budget per zoo model (None: epochs decide)
+        "val_clips": 14,             # validation clips, one noise type each (round robin)
     },
     "default": {
         "clips_per_speaker": None,
         "snr_pairs": 600,
         "generator_checks": 1000,
         "epochs": 20,
-        "clips_per_epoch": None,
+        "clips_per_epoch": 256,
         "zoo_seconds": 45,
+        "val_clips": 140,
     },
     "full": {
         "clips_per_speaker": None,
@@ -47,6 +49,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "epochs": 60,
         "clips_per_epoch": None,
         "zoo_seconds": None,
+        "val_clips": 700,
     },
 }
 
@@ -135,7 +138,7 @@ def resolve(*, dataset: str = "fsdd", profile: str = "default", data_home: str |
             settings[key] = None
             continue
         minimum = 1 if key in ("epochs", "clips_per_speaker", "snr_pairs", "generator_checks", "clips_per_epoch",
-                               "zoo_seconds") else None
+                               "zoo_seconds", "val_clips") else None
         settings[key] = check_number(key, value, minimum=minimum, integer=True)
     home = Path(data_home).expanduser() if data_home else default_data_home()
     return RunConfig(dataset=dataset, profile=profile, data_home=home,

@@ -302,8 +302,9 @@ def prepare_data(dataset: str, data_home=None, *, seed: int = 0, clips_per_speak
                  val_snr_db: float = -8.0, max_val_clips: int | None = 200, progress: bool = False) -> TrainingData:
     """Everything :func:`train_model` needs, built the book's way (chapters 4 and 5): speaker-disjoint
     split, fixed-length clips at the working rate, recordings split in time with two held out, and
-    validation pairs drawn once at ``val_snr_db`` from the noise types seen in training (evaluation
-    parts of the recordings)."""
+    validation pairs drawn once at ``val_snr_db``, one noise type per clip in turn, from the noise types
+    seen in training (the evaluation parts of the recordings). ``max_val_clips`` caps the validation clips
+    (spread over the validation speakers)."""
     from . import data, noise
 
     spec = data.spec(dataset)
@@ -321,18 +322,16 @@ def prepare_data(dataset: str, data_home=None, *, seed: int = 0, clips_per_speak
     train_recs, eval_recs = noise.partition_recordings(recordings)
     source = noise.NoiseSource(cfg.sample_rate, recordings=train_recs)
     seen = {k: v for k, v in eval_recs.items() if k not in noise.HELD_OUT_RECORDINGS}
-    val_kinds = ["white", "pink", "brown", "babble", *sorted(seen)]
-    # validation babble comes from training speakers, never from validation speakers themselves
-    pairs = noise.make_pairs(val, list(val_clean), [k for k in val_kinds if k != "babble"], val_snr_db,
-                             sr=cfg.sample_rate, recordings=seen, seed=seed)
-    babble_src = noise.NoiseSource(cfg.sample_rate, babble_clips=list(train_clean[:: max(1, len(train_clean) // 40)]))
-    if "babble" in babble_src.kinds:
-        pairs += [{"clean": c, "noisy": noise.mix_at_snr(c, babble_src.draw("babble", c.size, np.random.default_rng([seed, i, 99])), val_snr_db)[0]}
-                  for i, c in enumerate(val_clean)]
-    else:
-        val_kinds.remove("babble")
-    return TrainingData(cfg, clips, train_clean, list(train["speaker"]), source, eval_recs,
-                        np.stack([p["noisy"] for p in pairs]), np.stack([p["clean"] for p in pairs]), val_kinds)
+    # one noise type per validation clip, round robin; babble from training speakers only
+    step = max(1, len(train_clean) // 40)
+    val_source = noise.NoiseSource(cfg.sample_rate, recordings=seen, babble_clips=list(train_clean[::step]))
+    val_kinds = [k for k in ["white", "pink", "brown", "babble", *sorted(seen)] if k in val_source.kinds]
+    val_noisy = np.stack([
+        noise.mix_at_snr(c, val_source.draw(val_kinds[i % len(val_kinds)], c.size, np.random.default_rng([seed, i, 99])),
+                         val_snr_db)[0]
+        for i, c in enumerate(val_clean)])
+    return TrainingData(cfg, clips, train_clean, list(train["speaker"]), source, eval_recs, val_noisy, val_clean,
+                        val_kinds)
 
 
 def train_or_reuse(prepared: TrainingData, tcfg: TrainConfig, out_dir: str | Path, *, verbose: int = 2,
