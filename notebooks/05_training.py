@@ -136,7 +136,7 @@ for name, model in results.items():
     h = histories[name]
     rows.append({"model": name, "parameters": zoo.loc[name, "parameters"], "epochs": len(h),
                  "training time (s)": round(float(h["epoch_seconds"].sum()), 1),
-                 "clips/s": round(len(h) * (run["clips_per_epoch"] or len(prepared.train_clean)) / h["epoch_seconds"].sum(), 1),
+                 "training clips/s (with validation)": round(len(h) * (run["clips_per_epoch"] or len(prepared.train_clean)) / h["epoch_seconds"].sum(), 1),
                  "SI-SDR improvement (dB)": round(mean, 2), "95% CI": f"{lo:.2f} to {hi:.2f}"})
 summary = pd.DataFrame(rows).set_index("model")
 _io.write_text(run.artifacts_dir / "zoo_summary.csv", summary.to_csv())

@@ -8,8 +8,10 @@ import numpy as np
 def book_style() -> None:
     """Seaborn style and figure resolution used by every chapter (call once at the top)."""
     import matplotlib as mpl
+    import pandas as pd
     import seaborn as sns
 
+    pd.set_option("display.max_colwidth", 200)
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
     mpl.rcParams.update({"figure.dpi": 110, "savefig.dpi": 110, "figure.autolayout": False,
                          "axes.titleweight": "bold"})

@@ -10,9 +10,11 @@ With the same seed two runs give the same weights.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -140,6 +142,19 @@ def _val_dataset(noisy: np.ndarray, clean: np.ndarray, batch_size: int, to_domai
     return ds.batch(batch_size).map(to_domain).cache()
 
 
+@contextlib.contextmanager
+def _quiet_tensorflow():
+    # calling fit once per epoch (to checkpoint between epochs) makes TensorFlow warn about retracing;
+    # the warning is harmless here and would clutter every chapter
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _compile(trainable: keras.Model, tcfg: TrainConfig, lr: float) -> None:
     clipnorm = tcfg.clipnorm if tcfg.clipnorm is not None else models.zoo_entry(tcfg.model).clipnorm
     trainable.compile(optimizer=keras.optimizers.Adam(learning_rate=lr, clipnorm=clipnorm),
@@ -208,8 +223,9 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
     for epoch in range(state["epoch"] + 1, tcfg.epochs):
         trainable.optimizer.learning_rate.assign(state["lr"])
         t0 = time.perf_counter()
-        fit = trainable.fit(_dataset(mixer, epoch, tcfg, to_domain), validation_data=val_ds, epochs=1,
-                            verbose=verbose, shuffle=False)
+        with _quiet_tensorflow():
+            fit = trainable.fit(_dataset(mixer, epoch, tcfg, to_domain), validation_data=val_ds, epochs=1,
+                                verbose=verbose, shuffle=False)
         loss, val_loss = float(fit.history["loss"][-1]), float(fit.history["val_loss"][-1])
         state["history"].append({"epoch": epoch + 1, "loss": loss, "val_loss": val_loss, "learning_rate": state["lr"],
                                  "epoch_seconds": time.perf_counter() - t0})
@@ -237,8 +253,10 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
     best = keras.models.load_model(best_file)
     final = models.build_denoiser(tcfg.model, cfg)
     (final if domain == "waveform" else final.network).set_weights(best.get_weights())
+    clipnorm = tcfg.clipnorm if tcfg.clipnorm is not None else entry.clipnorm
     save_denoiser(final, out_dir, tcfg, extra={"stopped": stopped, "best_epoch": state["best_epoch"],
-                                               "train_seconds": state["seconds"]})
+                                               "train_seconds": state["seconds"], "learning_rate_used": tcfg.lr,
+                                               "clipnorm_used": clipnorm})
     return TrainResult(final, pd.DataFrame(state["history"]), state["seconds"], out_dir, stopped, resumed_from)
 
 
