@@ -70,3 +70,17 @@ def test_model_errors(tmp_path):
         training.load_denoiser(tmp_path)
     with pytest.raises(ParameterError, match="epochs"):
         training.TrainConfig(model="mel_cnn", epochs=-1)
+
+
+@pytest.mark.parametrize("name", ["report_cae", "mel_cnn"])
+def test_heads_reach_a_high_ceiling_with_the_clean_target(name, fsdd_table):
+    """If the network output were the clean target, magnitude and mel heads must denoise well."""
+    from digitdenoise import data, evaluation, noise
+
+    table = fsdd_table.iloc[::150]
+    clean, lengths = data.load_waveforms(table, 8000, CFG8.n_samples, cache=False)
+    noisy = evaluation.eval_mixtures(clean, lengths, noise.NoiseSource(8000), "white", -8.0, seed=0)
+    model = models.build_denoiser(name, CFG8)
+    out = model.format_ceiling(noisy, clean)
+    assert evaluation.si_sdr_table(clean, noisy, out, lengths)["si_sdr_improvement"].mean() > 10
+    assert models.build_denoiser("mask_unet", CFG8).format_ceiling(noisy, clean) is None

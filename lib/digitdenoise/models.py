@@ -332,6 +332,17 @@ class Denoiser(keras.Model):
             est = spec * tf.complex(real * scale, imag * scale)
         return tf_istft(est, self.cfg, length)
 
+    def format_ceiling(self, noisy, clean):
+        """What this model's output format can reach at best (chapter 5): the waveform obtained when the
+        network's output is replaced by the clean target itself. ``None`` for the complex-mask head,
+        whose ideal output is not a feature image."""
+        if self.entry.head == "complex_mask":
+            return None
+        noisy = tf.convert_to_tensor(noisy, tf.float32)
+        spec, _ = self.frontend.features(noisy)
+        return self.reconstruct(spec, self.feature_target(tf.convert_to_tensor(clean, tf.float32)),
+                                noisy.shape[-1]).numpy()
+
     def call(self, noisy, training=False):
         length = noisy.shape[-1] if noisy.shape[-1] is not None else self.cfg.n_samples
         spec, image = self.frontend.features(noisy)

@@ -101,8 +101,11 @@ def execute_chapter(source: Path, output: Path, parameters: dict[str, Any], *, c
     start = time.perf_counter()
     with atomic_path(output, suffix=".ipynb") as tmp:
         try:
+            # capture_fd_output=False: C++ libraries (TensorFlow) log to the process's stderr; that goes
+            # to the terminal, not into the published cells. Python warnings still appear in the cells.
             papermill.execute_notebook(nb, str(tmp), parameters=parameters, kernel_name="python3",
-                                       cwd=str(cwd) if cwd else None, progress_bar=False, log_output=False)
+                                       cwd=str(cwd) if cwd else None, progress_bar=False, log_output=False,
+                                       extra_arguments=["--IPKernelApp.capture_fd_output=False"])
         except PapermillExecutionError as exc:
             saved = ""
             if failed_dir is not None:
