@@ -105,8 +105,8 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
-# A {glue:text}`window` s window cuts {glue:text}`cut_share` of the clips (FSDD has a few long
-# recordings with trailing silence), while on average {glue:text}`pad_share` of a window is padding.
+# A {glue:text}`window` s window cuts {glue:text}`cut_share` of the clips, while on average
+# {glue:text}`pad_share` of a window is padding.
 # Padding is harmless: silence in, silence out.
 #
 # ## Window length: time against frequency resolution

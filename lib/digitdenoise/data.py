@@ -277,9 +277,14 @@ COUNTRY_CONTINENT = {
 PLAUSIBLE_AGE = (10, 100)
 
 
+# Canonical room names are the file's majority spellings; only real variants are rewritten.
+CANONICAL_ROOMS = {"vr-room": "vr-room", "kino": "Kino", "ruheraum": "Ruheraum", "library": "library"}
+
+
 def _clean_room(raw: str) -> str:
-    room = str(raw).strip().lower().replace("romm", "room")
-    return {"vr-room": "vr-room", "kino": "kino", "ruheraum": "ruheraum", "library": "library"}.get(room, room)
+    room = str(raw).strip()
+    key = room.lower().replace("romm", "room")
+    return CANONICAL_ROOMS.get(key, room)
 
 
 def clean_audiomnist_metadata(raw: dict[str, dict[str, Any]]) -> pd.DataFrame:
@@ -288,7 +293,8 @@ def clean_audiomnist_metadata(raw: dict[str, dict[str, Any]]) -> pd.DataFrame:
 
     * ``age``: integer years; impossible values (such as ``1234``) become missing;
     * ``accent``: spelling variants merged (``german`` -> ``German``, ``Brasilian`` -> ``Brazilian``);
-    * ``room``: ``vr-room``, ``VR-Room``, ``VR-room`` and ``vr-romm`` are one room;
+    * ``room``: ``vr-room``, ``VR-Room``, ``VR-room`` and ``vr-romm`` are one room (the majority spelling
+      of each room is kept);
     * ``origin``: split into ``continent`` / ``country`` / ``city``, country spellings normalised and
       the continent taken from the country where the file disagrees;
     * ``native_speaker``: boolean; ``recording_date``: a timestamp.
