@@ -106,3 +106,25 @@ def test_train_or_reuse_reuses_only_the_same_configuration(data_home, tmp_path):
     other = training.TrainConfig(model="minimal_cae", epochs=1, batch_size=8, seed=4, kinds=("white",))
     _, history, reused = training.train_or_reuse(prepared, other, tmp_path / "m", verbose=0, echo=lambda *_: None)
     assert not reused and len(history) == 1
+
+
+def test_training_input_errors_name_the_problem(data_home, tmp_path):
+    w, speakers, vn, v = _small(data_home)
+    tcfg = training.TrainConfig(model="minimal_cae", epochs=1, batch_size=8)
+    src = noise.NoiseSource(8000)
+    with pytest.raises(training.ParameterError, match=r"training clips must be \(n, 4000\)"):
+        training.train_model(w[:, :100], src, vn, v, CFG, tcfg, tmp_path / "a", verbose=0)
+    with pytest.raises(training.ParameterError, match="validation pairs must both be"):
+        training.train_model(w, src, vn[:, :100], v, CFG, tcfg, tmp_path / "b", verbose=0)
+    with pytest.raises(training.DataError, match="validation split is empty"):
+        training.train_model(w, src, vn[:0], v[:0], CFG, tcfg, tmp_path / "c", verbose=0)
+    with pytest.raises(training.ParameterError, match="none of the training noise kinds"):
+        training.train_model(w, src, vn, v, CFG, training.TrainConfig(model="minimal_cae", kinds=("babble",)),
+                             tmp_path / "d", verbose=0)
+
+
+def test_cli_train_rejects_an_unknown_model(tmp_path, capsys, data_home):
+    from digitdenoise import cli
+
+    assert cli.main(["--data-home", str(data_home), "train", "--model", "vae", "--out", str(tmp_path)]) == 2
+    assert "model='vae' is not in the zoo" in capsys.readouterr().err
