@@ -58,7 +58,8 @@ print(f"{len(clips)} clips at {sr} Hz")
 #
 # Recordings are divided so that no test noise is ever heard in training: two real recordings are held
 # out completely (the test of generalisation to unseen noise in chapter 6), and every other recording is
-# cut in time, its first 80% for training and the rest for evaluation.
+# cut in time: the share of each recording used for training is in the table below, the rest is kept
+# for evaluation.
 
 # %%
 recordings = noise.load_noise_recordings(noise.ensure_noise_recordings(run.data_home), sr)

@@ -70,8 +70,8 @@ print(f"{len(prepared.train_clean)} training clips, {len(prepared.val_noisy)} va
 #   on the waveform with negative SI-SDR as the loss. Two details matter on a short CPU budget: its
 #   batch-norm layers use momentum 0.9 (with Keras' default 0.99 the inference statistics lag so far
 #   behind the changing network that a model that works in training mode does nothing at inference),
-#   and its gradients are clipped to norm 1 (without, the SI-SDR loss diverged after two epochs at
-#   this learning rate).
+#   and its gradients are clipped to norm 1 (without clipping, SI-SDR training at this learning rate
+#   diverged in the book's development runs; the run below does not repeat that experiment).
 
 # %%
 zoo = pd.DataFrame([{

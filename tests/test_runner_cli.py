@@ -67,3 +67,14 @@ def test_book_offline_without_data_fails_cleanly(tmp_path, capsys, no_network):
     assert code == 2
     assert "audioMNIST_meta.txt not found" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_quality_benchmark_reports_a_missing_model_clearly(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "quality.py"), "--model-dir", str(tmp_path / "none"),
+                           "--out", str(tmp_path / "q.json")], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 2
+    assert "error: no saved model at" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "q.json").exists()
