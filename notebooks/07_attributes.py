@@ -11,9 +11,12 @@
 # %% [markdown]
 # # 7. Who benefits
 #
-# Averages hide people. This chapter breaks results down by speaker, digit and speaker attribute. It
-# starts one step earlier, with the inputs: even at one nominal SNR, the noisy clips are not equally
-# hard for every speaker.
+# Averages hide people. The student report ended by comparing average "SNR improvement" across accents,
+# ages, genders and origins and concluded that accent and origin "significantly affect" denoising, from
+# groups of one to three speakers and without a single statistical test. This chapter asks the same
+# questions of chapter 6's per-clip results and answers them with the speaker, not the clip, as the
+# unit: clips of one speaker share a voice, a microphone, a room and a day, so 50 clips of one person
+# are not 50 independent observations.
 
 # %% tags=["parameters"]
 dataset = "fsdd"  # fsdd, audiomnist or audiomnist-sample
@@ -22,26 +25,34 @@ data_home = None  # None: use $DIGITDENOISE_DATA_HOME
 artifacts_dir = "artifacts"
 seed = 0
 snr_db = -8.0  # the nominal SNR of the noisy set (dB)
+method = "mask_unet (best)"  # the method of chapter 6 whose benefit is analysed
+min_speakers = 3  # groups with fewer speakers are flagged and never ranked or tested
+n_perm = 5000  # permutations per test (the smoke profile uses fewer)
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
+from IPython.display import display
+from myst_nb import glue
 
-from digitdenoise import audio, config, data, metrics, noise, plots
+from digitdenoise import audio, config, data, errors, evaluation, metrics, noise, plots
 
 run = config.resolve(dataset=dataset, profile=profile, data_home=data_home, artifacts_dir=artifacts_dir,
                      seed=seed, snr_db=snr_db)
 plots.book_style()
 sr = data.spec(run.dataset).working_rate
+n_perm = min(n_perm, 10 * run["n_boot"])
+n_boot = run["n_boot"]
 
 # %% [markdown]
 # ## Same nominal SNR, different speakers
 #
-# Every clip is mixed with white noise at exactly the nominal whole-clip SNR. The segmental SNR over
-# speech-active frames then differs by speaker: a speaker who leaves long pauses, or whose voice is
-# concentrated in a few loud frames, gets a different effective SNR while speaking.
+# Before asking who *benefits*, note who starts where. Every clip is mixed with white noise at exactly
+# the nominal whole-clip SNR. The segmental SNR over speech-active frames then differs by speaker: a
+# speaker who leaves long pauses, or whose voice is concentrated in a few loud frames, gets a different
+# effective SNR while speaking.
 
 # %% mystnb={"figure": {"caption": "Segmental SNR of the noisy input by speaker, white noise at the nominal whole-clip SNR: mean with 95% confidence interval, clips per speaker in the labels.", "name": "fig-input-snr-by-speaker"}}
 clips = data.load_clips(run.dataset, run.data_home, clips_per_speaker=run["clips_per_speaker"], seed=run.seed)
@@ -60,9 +71,246 @@ fig.tight_layout()
 plt.show()
 
 # %% [markdown]
-# ## Listen: one noisy clip per speaker
+# ## The results under analysis
+#
+# Chapter 6 saved one row per (clip, noise type, method). Here each test clip gets one number per metric:
+# the improvement the chosen method brings, averaged over the four main noise types at the chapter's SNR
+# (so a clip's value does not depend on which noise it happened to meet). Speaker attributes come from the
+# dataset's metadata (chapter 1).
 
 # %%
-first = clips.groupby("speaker").head(1)
-audio.players({s: pairs[i][1] for i, s in zip(first.index, first["speaker"])}, sr,
-              title=f"White noise at {run.snr_db:g} dB, one clip per speaker")
+results_file = run.artifacts_dir / "evaluation_per_clip.csv"
+if not results_file.is_file():
+    raise errors.DataError(f"{results_file} not found: run chapter 6 (06_evaluation) for this dataset and "
+                           "profile first.")
+per_clip = pd.read_csv(results_file, dtype={"speaker": str})
+if method not in set(per_clip["method"]):
+    raise errors.ParameterError(f"method={method!r} is not in {results_file}; it has {sorted(set(per_clip['method']))}.")
+chosen = per_clip[(per_clip["method"] == method) & per_clip["noise"].isin(evaluation.MAIN_NOISES)]
+values = chosen.groupby(["clip_id", "speaker", "digit"], as_index=False)[["si_sdr_improvement", "pesq_improvement"]].mean()
+meta = data.load_speaker_metadata(run.dataset, run.data_home)
+if "age" in meta:
+    meta["age group"] = pd.cut(meta["age"].astype("float"), [0, 24.5, 29.5, 200],
+                               labels=["under 25", "25 to 29", "30 and over"]).astype(str).replace("nan", np.nan)
+if "native_speaker" in meta:
+    meta["native speaker"] = meta["native_speaker"].map({True: "yes", False: "no"})
+attributes = [a for a in ["accent", "age group", "gender", "native speaker", "country", "continent", "room"]
+              if a in meta.columns]
+values = values.join(meta[attributes], on="speaker")
+glue("n_clips7", len(values), display=False)
+glue("n_speakers7", values["speaker"].nunique(), display=False)
+glue("method7", method, display=False)
+values.head()
+
+# %% [markdown]
+# The analysis covers {glue:text}`n_clips7` test clips from {glue:text}`n_speakers7` held-out speaker(s),
+# processed by {glue:text}`method7`.
+#
+# ## Per speaker and per digit
+#
+# Per speaker, the interval is over that speaker's clips. Per digit, each digit's value is the mean over
+# speakers of their mean for that digit, and the interval resamples speakers (with one test speaker it
+# falls back to resampling clips, and says so in the table).
+
+# %% mystnb={"figure": {"caption": "SI-SDR and PESQ improvement of the chosen method per test speaker (left) and per digit (right), mean with 95% bootstrap interval; the number of clips behind each bar is in its label.", "name": "fig-speaker-digit"}}
+def bars(ax, summary, labels, title, xlabel):
+    """Horizontal bars of ``mean`` with its interval, sorted; ``labels`` is a column of ``summary``."""
+    summary = summary.sort_values("mean", kind="stable")
+    y = np.arange(len(summary))
+    colours = ["0.7" if f else "C0" for f in summary.get("flagged", [False] * len(summary))]
+    ax.barh(y, summary["mean"], color=colours)
+    ax.errorbar(summary["mean"], y, xerr=[summary["mean"] - summary["ci_low"], summary["ci_high"] - summary["mean"]],
+                fmt="none", ecolor="black", elinewidth=0.8)
+    ax.set_yticks(y, summary[labels], fontsize="small")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set(title=title, xlabel=xlabel)
+
+
+per_speaker = {}
+for metric in ("si_sdr_improvement", "pesq_improvement"):
+    rows = []
+    for spk, g in values.groupby("speaker"):
+        mean, lo, hi = evaluation.bootstrap_ci(g[metric], n_boot=n_boot, seed=run.seed)
+        rows.append({"speaker": spk, "clips": int(g[metric].notna().sum()), "mean": mean, "ci_low": lo, "ci_high": hi})
+    per_speaker[metric] = pd.DataFrame(rows)
+per_digit = {m: evaluation.speaker_group_summary(values, "digit", m, min_speakers=1, n_boot=n_boot, seed=run.seed)
+             for m in ("si_sdr_improvement", "pesq_improvement")}
+fig, axes = plt.subplots(2, 2, figsize=(12, 0.35 * max(10, values["speaker"].nunique()) + 5))
+for i, (metric, unit) in enumerate([("si_sdr_improvement", "SI-SDR improvement (dB)"), ("pesq_improvement", "PESQ improvement")]):
+    spk_table = per_speaker[metric].assign(label=lambda t: [f"{v} (n={n})" for v, n in zip(t["speaker"], t["clips"])])
+    dig_table = per_digit[metric].assign(label=lambda t: [f"{v} (n={n})" for v, n in zip(t["digit"], t["clips"])])
+    bars(axes[i, 0], spk_table, "label", f"{unit.split(' (')[0]} by speaker", unit)
+    axes[i, 0].set_ylabel("Speaker (clips)")
+    bars(axes[i, 1], dig_table, "label", f"{unit.split(' (')[0]} by digit", unit)
+    axes[i, 1].set_ylabel("Digit (clips)")
+fig.suptitle(f"Who benefits from {method}: speakers and digits")
+fig.tight_layout()
+plt.show()
+
+# %%
+digit_table = per_digit["si_sdr_improvement"].set_index("digit")[["speakers", "clips", "mean", "ci_low", "ci_high", "ci_over"]]
+spread = digit_table["mean"].max() - digit_table["mean"].min()
+glue("digit_best", str(digit_table["mean"].idxmax()), display=False)
+glue("digit_worst", str(digit_table["mean"].idxmin()), display=False)
+glue("digit_spread", f"{spread:.1f}", display=False)
+digit_table.round(2)
+
+# %% [markdown]
+# Digit {glue:text}`digit_best` gains the most and digit {glue:text}`digit_worst` the least, a spread of
+# {glue:text}`digit_spread` dB between the digit means. Digits differ in length and in how much of them is
+# voiced, so some spread is expected. Every speaker says every digit, so digits are compared within the
+# same speakers and their intervals can be read directly; attributes of *speakers* need the tests below.
+#
+# ## By speaker attribute
+#
+# Each bar is the mean over the speakers in a group of their mean improvement, with an interval that
+# resamples speakers. Bars of groups with fewer than the chapter's minimum number of speakers are grey:
+# they are shown, not ranked.
+
+# %% mystnb={"figure": {"caption": "SI-SDR improvement by speaker attribute: mean of speaker means with a speaker-bootstrap 95% interval; labels give the number of speakers (spk) and clips; grey bars are groups below the minimum number of speakers.", "name": "fig-attributes"}}
+attr_summaries = {a: evaluation.speaker_group_summary(values, a, "si_sdr_improvement", min_speakers=min_speakers,
+                                                      n_boot=n_boot, seed=run.seed) for a in attributes}
+cols = min(3, len(attributes))
+rows_n = -(-len(attributes) // cols)
+fig, axes = plt.subplots(rows_n, cols, figsize=(4.4 * cols, 2.8 * rows_n + 0.6), squeeze=False)
+for ax, attribute in zip(axes.flat, attributes):
+    summary = attr_summaries[attribute].copy()
+    summary["label"] = [f"{v} ({s} spk, {c} clips)" for v, s, c in zip(summary[attribute], summary["speakers"], summary["clips"])]
+    bars(ax, summary, "label", attribute, "SI-SDR improvement (dB)")
+for ax in list(axes.flat)[len(attributes):]:
+    ax.set_visible(False)
+fig.suptitle(f"SI-SDR improvement of {method} by speaker attribute (grey: fewer than {min_speakers} speakers)")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## The report's two heatmaps, with counts
+#
+# Accent × gender and accent × digit, as in the report, but each cell shows the number of speakers behind
+# it and cells with fewer than the minimum are left blank instead of coloured.
+
+# %% mystnb={"figure": {"caption": "Mean SI-SDR improvement (dB) per accent and gender (left) and per accent and digit (right); the second line of each cell is its number of speakers; blank cells have fewer speakers than the chapter's minimum.", "name": "fig-heatmaps"}}
+def heatmap(ax, summary, rows, cols_, title):
+    means = summary.pivot(index=rows, columns=cols_, values="mean")
+    speakers = summary.pivot(index=rows, columns=cols_, values="speakers").reindex_like(means)
+    mask = speakers.isna() | (speakers < min_speakers)
+    labels = means.round(1).astype(str) + "\n" + speakers.fillna(0).astype(int).astype(str) + " spk"
+    if mask.to_numpy().all():
+        ax.text(0.5, 0.5, f"no cell has {min_speakers} or more speakers", ha="center", va="center", transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        sns.heatmap(means, mask=mask, annot=labels.where(~mask, ""), fmt="", cmap="viridis", ax=ax,
+                    cbar_kws={"label": "SI-SDR improvement (dB)"}, annot_kws={"fontsize": "x-small"})
+    ax.set(title=title, xlabel=cols_, ylabel=rows)
+
+
+fig, axes = plt.subplots(1, 2, figsize=(14, 0.5 * max(4, values["accent"].nunique()) + 2.5),
+                         gridspec_kw={"width_ratios": [1, 2.2]})
+if "gender" in attributes:
+    heatmap(axes[0], evaluation.speaker_group_summary(values, ["accent", "gender"], "si_sdr_improvement",
+                                                      min_speakers=min_speakers, n_boot=100, seed=run.seed),
+            "accent", "gender", "Accent × gender")
+heatmap(axes[1], evaluation.speaker_group_summary(values, ["accent", "digit"], "si_sdr_improvement",
+                                                  min_speakers=min_speakers, n_boot=100, seed=run.seed),
+        "accent", "digit", "Accent × digit")
+fig.suptitle(f"{method}: improvement by accent and gender, and by accent and digit")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## Does any attribute matter? Tests at the speaker level
+#
+# For each attribute, one permutation test: every speaker contributes one number (their mean
+# improvement), and the attribute's labels are shuffled across speakers {glue:text}`n_perm7` times. The
+# statistic is eta squared, the share of the between-speaker variance the groups explain; the table also
+# gives the gap between the best and worst group in dB, the effect size a listener can picture. Only
+# groups with at least the minimum number of speakers take part. Testing several attributes at once
+# inflates false alarms, so the p-values are corrected with Holm's method.
+
+# %%
+glue("n_perm7", n_perm, display=False)
+tests = {m: evaluation.attribute_tests(values, attributes, m, min_speakers=min_speakers, n_perm=n_perm, seed=run.seed)
+         for m in ("si_sdr_improvement", "pesq_improvement")}
+table = pd.concat({m.replace("_improvement", ""): t.set_index("attribute") for m, t in tests.items()}, names=["metric"])
+table[["speakers", "groups tested", "groups too small", "eta_squared", "range_db", "p_value", "p_holm",
+       "significant", "note"]].round(3)
+
+# %%
+tested = pd.concat(tests.values())
+tested = tested[tested["p_value"].notna()]
+survivors = sorted(set(tested.loc[tested["significant"], "attribute"]))
+untestable = sorted(set(tests["si_sdr_improvement"].loc[tests["si_sdr_improvement"]["p_value"].isna(), "attribute"]))
+if tested.empty:
+    verdict = (f"No attribute could be tested: with {values['speaker'].nunique()} held-out speaker(s), no attribute "
+               f"has two groups of at least {min_speakers} speakers. The data cannot say whether any attribute "
+               "matters; the bars above are descriptions of individuals, not of groups.")
+elif survivors:
+    verdict = (f"After Holm's correction, {', '.join(survivors)} {'is' if len(survivors) == 1 else 'are'} associated "
+               "with the improvement at the 5% level (see the effect sizes in the table before reading much into it).")
+else:
+    verdict = ("No attribute effect survives Holm's correction at the 5% level: there is no evidence here that "
+               f"{', '.join(sorted(set(tested['attribute'])))} changes how much the model helps.")
+glue("verdict", verdict, display=False)
+glue("untestable", ", ".join(untestable) if untestable else "none", display=False)
+
+# %% [markdown]
+# **Verdict.** {glue:text}`verdict` Attributes that could not be tested for lack of speakers:
+# {glue:text}`untestable`.
+#
+# ## What cannot be separated
+#
+# An attribute test asks whether speakers who differ in one attribute differ in benefit. It cannot say
+# *which* attribute is responsible when attributes travel together. The table measures how tangled each
+# pair is among all the dataset's speakers, with Cramér's V (0: independent; 1: knowing one tells you the
+# other); chapter 1 shows the cross-tabulations.
+
+# %%
+pairs_ = [(a, b) for i, a in enumerate(attributes) for b in attributes[i + 1:]]
+assoc = []
+for a, b in pairs_:
+    known = meta.dropna(subset=[a, b])
+    counts, v = evaluation.association(known, a, b)
+    assoc.append({"attribute A": a, "attribute B": b, "speakers": int(counts.to_numpy().sum()), "Cramér's V": v})
+assoc = pd.DataFrame(assoc).sort_values("Cramér's V", ascending=False)
+tangled = assoc[assoc["Cramér's V"] >= 0.5]
+glue("tangled", "; ".join(f"{a} and {b} (V = {v:.2f})" for a, b, v in
+                          zip(tangled["attribute A"], tangled["attribute B"], tangled["Cramér's V"])) or "none", display=False)
+if "recording_date" in meta and "room" in meta:
+    dates = meta.groupby("room")["recording_date"].agg(["min", "max", "size"]).rename(columns={"size": "speakers"})
+    display(dates)
+assoc.round(2).set_index(["attribute A", "attribute B"])
+
+# %% [markdown]
+# Pairs tangled strongly (V ≥ 0.5): {glue:text}`tangled`. For such a pair, a difference between groups of
+# one attribute is equally a difference between groups of the other; on AudioMNIST, accent, country and
+# continent largely restate one another, and the recording rooms were used in different periods, so a "room"
+# effect is also a "recording date" effect (table above, where the metadata has dates). Separating them
+# would need speakers who break the pattern, and there are too few of them.
+#
+# ## Listen: the speakers who gain most and least
+#
+# One white-noise clip of the test speaker with the smallest and of the one with the largest mean gain
+# (the same speaker twice when there is only one), before and after the chosen method.
+
+# %%
+ranked = per_speaker["si_sdr_improvement"].sort_values("mean")
+picks = {"least": ranked["speaker"].iloc[0], "most": ranked["speaker"].iloc[-1]}
+model = None
+if method.endswith("(best)"):
+    from digitdenoise import training
+
+    denoisers, best_name, _ = training.load_chapter5_models(run.artifacts_dir)
+    model = denoisers[best_name]
+rows = {}
+for label, spk in picks.items():
+    row = clips[clips["speaker"] == spk].index[0]
+    noisy_clip = pairs[row][1]
+    sounds = {"clean": pairs[row][0], "noisy": noisy_clip}
+    if model is not None:
+        window = np.zeros(model.cfg.n_samples, np.float32)
+        window[:min(noisy_clip.size, window.size)] = noisy_clip[:window.size]
+        sounds[method] = training.denoise_batch(model, window[None])[0][:noisy_clip.size]
+    rows[f"{label}: {spk}"] = sounds
+audio.player_grid(rows, sr, title=f"Speakers who gain least and most, {run.snr_db:g} dB white noise",
+                  row_header="gain, speaker")

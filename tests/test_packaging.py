@@ -17,8 +17,8 @@ def _norm(spec):
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + project["optional-dependencies"]["book"] + \
-        project["optional-dependencies"]["test"]
+    wanted = project["dependencies"] + [d for extra in ("book", "test", "peers")
+                                        for d in project["optional-dependencies"][extra]]
     lines = [line.strip()[2:] for line in (ROOT / "environment.yml").read_text().splitlines()
              if line.strip().startswith("- ") and not line.strip().startswith("- -e")]
     pip_section = [l for l in lines if re.match(r"^[A-Za-z]", l) and not l.endswith(":")
@@ -26,7 +26,8 @@ def test_environment_yml_matches_pyproject():
     assert sorted(map(_norm, pip_section)) == sorted(map(_norm, wanted))
 
 
-@pytest.mark.parametrize("module", ["data", "noise", "metrics", "features", "audio", "plots", "config"])
+@pytest.mark.parametrize("module", ["data", "noise", "metrics", "features", "audio", "plots", "config", "baselines",
+                                    "evaluation", "inference", "service", "explorer"])
 def test_public_functions_name_their_chapter(module):
     mod = importlib.import_module(f"digitdenoise.{module}")
     missing = []

@@ -32,6 +32,11 @@ PROFILES: dict[str, dict[str, Any]] = {
         "clips_per_epoch": 32,       # training clips per epoch (None: all)
         "zoo_seconds": None,         # training-time budget per zoo model (None: epochs decide)
         "val_clips": 14,             # validation clips, one noise type each (round robin)
+        "eval_clips": 8,             # test clips per noise type in chapter 6's main comparison (None: all)
+        "sweep_clips": 4,            # test clips per noise type and SNR in chapter 6's SNR sweep
+        "sweep_snrs": (-10.0, 0.0, 10.0),
+        "classifier_epochs": 1,      # chapter 6's downstream digit classifier
+        "n_boot": 200,               # bootstrap resamples for confidence intervals
     },
     "default": {
         "clips_per_speaker": None,
@@ -41,6 +46,11 @@ PROFILES: dict[str, dict[str, Any]] = {
         "clips_per_epoch": 256,
         "zoo_seconds": 45,
         "val_clips": 140,
+        "eval_clips": 120,
+        "sweep_clips": 30,
+        "sweep_snrs": (-15.0, -10.0, -5.0, 0.0, 5.0, 10.0),
+        "classifier_epochs": 10,
+        "n_boot": 2000,
     },
     "full": {
         "clips_per_speaker": None,
@@ -50,6 +60,11 @@ PROFILES: dict[str, dict[str, Any]] = {
         "clips_per_epoch": None,
         "zoo_seconds": None,
         "val_clips": 700,
+        "eval_clips": None,
+        "sweep_clips": 200,
+        "sweep_snrs": (-15.0, -10.0, -5.0, 0.0, 5.0, 10.0),
+        "classifier_epochs": 20,
+        "n_boot": 5000,
     },
 }
 

@@ -6,12 +6,15 @@ behind it. Chapter 7 adds speaker-level resampling, because clips of one speaker
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any, Callable, Sequence
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from .config import check_number
-from .errors import ParameterError
+from .errors import DataError, ParameterError
 
 
 def mean_ci(values, *, level: float = 0.95) -> tuple[float, float, float]:
@@ -72,3 +75,383 @@ def si_sdr_table(clean: np.ndarray, noisy: np.ndarray, estimate: np.ndarray, len
         before, after = si_sdr_db(c[:n], x[:n]), si_sdr_db(c[:n], e[:n])
         rows.append({"si_sdr_in": before, "si_sdr_out": after, "si_sdr_improvement": after - before})
     return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- chapter 6: methods side by side
+FAMILIES = ("input", "seed model", "book model", "classical", "peer", "oracle")
+
+
+@dataclasses.dataclass
+class Method:
+    """One row of chapter 6's comparison: a name, its family and ``run(noisy, clean, lengths) -> estimate``
+    on ``(n, samples)`` batches (``lengths``: each clip's real length). Only oracles may look at
+    ``clean``."""
+
+    name: str
+    family: str
+    run: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+
+    def __post_init__(self):
+        if self.family not in FAMILIES:
+            raise ParameterError(f"method family {self.family!r} is not one of {FAMILIES}.")
+
+
+def standard_methods(cfg, denoisers: dict[str, Any] | None = None, *, peers: Sequence[str] = ("deepfilternet3", "rnnoise"),
+                     classical: bool = True, oracles: bool = True) -> tuple[list[Method], dict[str, str]]:
+    """Chapter 6's methods in table order: the noisy input, the given denoisers (name -> model; names of
+    zoo seed models are labelled "seed model", everything else "book model"), the classical methods,
+    the pretrained ``peers`` that can run here and the oracle masks. Returns ``(methods, missing)``
+    where ``missing`` maps each peer that cannot run to the reason."""
+    from . import baselines, models, training
+
+    sr = cfg.sample_rate
+    methods = [Method("noisy input", "input", lambda noisy, clean, lengths: noisy)]
+    for name, model in (denoisers or {}).items():
+        family = "seed model" if name in models.ZOO and name != models.BEST_MODEL else "book model"
+        methods.append(Method(name, family, lambda noisy, clean, lengths, m=model: training.denoise_batch(m, noisy)))
+    if classical:
+        methods += [
+            Method("spectral gating (stationary)", "classical",
+                   lambda noisy, clean, lengths: baselines.spectral_gating(noisy, sr, stationary=True)),
+            Method("spectral gating (non-stationary)", "classical",
+                   lambda noisy, clean, lengths: baselines.spectral_gating(noisy, sr, stationary=False)),
+            Method("Wiener (decision-directed)", "classical",
+                   lambda noisy, clean, lengths: baselines.statistical_gain(noisy, cfg, rule="wiener")),
+            Method("MMSE-STSA", "classical", lambda noisy, clean, lengths: baselines.statistical_gain(noisy, cfg, rule="mmse_stsa")),
+        ]
+    missing = {}
+    for peer in peers:
+        reason = baselines.peer_status(peer)
+        if reason is None:
+            label = {"deepfilternet3": "DeepFilterNet3", "rnnoise": "RNNoise"}[peer]
+            methods.append(Method(label, "peer", lambda noisy, clean, lengths, p=peer: baselines.run_peer(p, noisy, sr, lengths=lengths)))
+        else:
+            missing[peer] = reason
+    if oracles:
+        methods += [Method("oracle IRM", "oracle", lambda noisy, clean, lengths: baselines.ideal_ratio_mask(clean, noisy, cfg)),
+                    Method("oracle PSM", "oracle", lambda noisy, clean, lengths: baselines.phase_sensitive_mask(clean, noisy, cfg))]
+    return methods, missing
+
+
+def score_clips(clean: np.ndarray, estimate: np.ndarray, noisy: np.ndarray, lengths: np.ndarray, sr: int, *,
+                pesq: bool = True) -> pd.DataFrame:
+    """Per-clip SI-SDR, SNR and PESQ of ``estimate`` and of the ``noisy`` input, over each clip's real
+    length, and each metric's improvement (chapter 6). PESQ is NaN where it cannot score a clip."""
+    from . import metrics
+
+    rows = []
+    for c, e, x, n in zip(clean, estimate, noisy, lengths):
+        c, e, x = c[:n], e[:n], x[:n]
+        row = {"si_sdr": metrics.si_sdr_db(c, e), "si_sdr_in": metrics.si_sdr_db(c, x),
+               "snr": metrics.snr_db(c, e), "snr_in": metrics.snr_db(c, x)}
+        if pesq:
+            row["pesq"], row["pesq_in"] = metrics.pesq_score(c, e, sr), metrics.pesq_score(c, x, sr)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for m in ("si_sdr", "snr", "pesq"):
+        if m in out:
+            out[f"{m}_improvement"] = out[m] - out[f"{m}_in"]
+    return out
+
+
+def evaluate_methods(methods: Sequence[Method], clean: np.ndarray, noisy: np.ndarray, lengths: np.ndarray,
+                     clips: pd.DataFrame, sr: int, *, condition: dict[str, Any] | None = None, pesq: bool = True,
+                     keep: Sequence[str] = (), failures: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict]:
+    """Run every method on the same ``noisy`` batch and score it against ``clean`` (chapter 6).
+
+    ``clips`` (one row per clip: ``clip_id``, ``speaker``, ``digit``) and ``condition`` (e.g. noise and
+    SNR) label the per-clip rows. A peer that fails is recorded in ``failures`` and skipped, so one
+    broken package never sinks the chapter. Returns the per-clip table and ``{name: estimates}`` for the
+    methods named in ``keep`` (for listening)."""
+    from .baselines import PeerUnavailable
+
+    if len(clips) != len(clean):
+        raise ParameterError(f"{len(clips)} clip rows for {len(clean)} clips.")
+    tables, kept = [], {}
+    for method in methods:
+        try:
+            estimate = method.run(noisy, clean, lengths)
+        except PeerUnavailable as exc:
+            if failures is not None:
+                failures[method.name] = str(exc)
+            continue
+        if estimate.shape != noisy.shape:
+            raise ParameterError(f"{method.name} returned shape {estimate.shape} for input {noisy.shape}.")
+        scores = score_clips(clean, estimate, noisy, lengths, sr, pesq=pesq)
+        labels = clips[["clip_id", "speaker", "digit"]].reset_index(drop=True)
+        tables.append(pd.concat([labels.assign(**(condition or {}), method=method.name, family=method.family),
+                                 scores], axis=1))
+        if method.name in keep:
+            kept[method.name] = estimate
+    return pd.concat(tables, ignore_index=True), kept
+
+
+def bootstrap_ci(values, *, n_boot: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float, float]:
+    """Mean and percentile bootstrap confidence interval ``(mean, low, high)`` of independent values,
+    NaNs dropped (chapter 6). Fewer than two values give a NaN interval."""
+    check_number("n_boot", n_boot, minimum=100, integer=True)
+    check_number("level", level, minimum=0.5, maximum=0.999)
+    x = np.asarray(values, dtype=np.float64)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return float("nan"), float("nan"), float("nan")
+    if x.size < 2:
+        return float(x.mean()), float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    means = x[rng.integers(0, x.size, size=(n_boot, x.size))].mean(axis=1)
+    lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(x.mean()), float(lo), float(hi)
+
+
+def summarise(per_clip: pd.DataFrame, metric: str, by: Sequence[str] = ("method", "noise"), *, n_boot: int = 2000,
+              seed: int = 0) -> pd.DataFrame:
+    """Long table of ``metric`` per group of ``by``: ``n`` (clips scored), ``failed`` (clips the metric could
+    not score), mean and bootstrap 95% CI (chapter 6)."""
+    if metric not in per_clip.columns:
+        raise ParameterError(f"metric {metric!r} not in the results; columns are {list(per_clip.columns)}.")
+    rows = []
+    for key, g in per_clip.groupby(list(by), sort=False, observed=True):
+        mean, lo, hi = bootstrap_ci(g[metric], n_boot=n_boot, seed=seed)
+        key = key if isinstance(key, tuple) else (key,)
+        rows.append((*key, int(g[metric].notna().sum()), int(g[metric].isna().sum()), mean, lo, hi))
+    return pd.DataFrame(rows, columns=[*by, "n", "failed", "mean", "ci_low", "ci_high"])
+
+
+def wide_table(summary: pd.DataFrame, *, rows: str = "method", columns: str = "noise", order: Sequence[str] | None = None,
+               oracle_rows: Sequence[str] = (), digits: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(text, best)``: ``rows`` × ``columns`` cells "mean [low, high]" and a boolean frame marking the best
+    non-oracle mean per column (chapter 6 prints it in bold; oracle rows are bounds, not contenders)."""
+    fmt = summary.assign(cell=[f"{m:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]" if np.isfinite(m) else "n/a"
+                               for m, lo, hi in zip(summary["mean"], summary["ci_low"], summary["ci_high"])])
+    text = fmt.pivot(index=rows, columns=columns, values="cell")
+    means = fmt.pivot(index=rows, columns=columns, values="mean")
+    if order is not None:
+        order = [o for o in order if o in text.index]
+        text, means = text.loc[order], means.loc[order]
+    contenders = means.drop(index=[r for r in oracle_rows if r in means.index])
+    best = means.eq(contenders.max(axis=0), axis=1) & ~means.index.isin(list(oracle_rows))[:, None]
+    return text, best
+
+
+def estoi_by_speaker(clean: np.ndarray, estimate: np.ndarray, lengths: np.ndarray, speakers: Sequence[str], sr: int,
+                     *, gap_s: float = 0.1) -> pd.DataFrame:
+    """ESTOI of each speaker's test clips concatenated (real lengths, ``gap_s`` of silence between) —
+    single digits are too short for STOI's 384 ms analysis (chapter 6). A speaker with under 0.5 s of
+    audio in all gets NaN (too short even joined)."""
+    from .metrics import estoi_score
+
+    speakers = np.asarray(speakers)
+    gap = np.zeros(int(gap_s * sr), np.float32)
+    rows = []
+    for spk in sorted(set(speakers)):
+        idx = np.flatnonzero(speakers == spk)
+        ref = np.concatenate([np.concatenate([clean[i][:lengths[i]], gap]) for i in idx])
+        est = np.concatenate([np.concatenate([estimate[i][:lengths[i]], gap]) for i in idx])
+        score = estoi_score(ref, est, sr) if ref.size >= 0.5 * sr else float("nan")
+        rows.append({"speaker": spk, "clips": len(idx), "seconds": ref.size / sr, "estoi": score})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- chapter 6: the test set
+MAIN_NOISES = ("white", "pink", "recording", "babble")
+HELD_OUT_NOISE = "held-out recording"
+
+
+@dataclasses.dataclass
+class TestSet:
+    """Chapter 6's test material: held-out speakers' clips at the working rate, fixed length, with the
+    noise sources of every test condition. Build it with :func:`build_test_set`."""
+
+    cfg: Any
+    clips: pd.DataFrame
+    clean: np.ndarray
+    lengths: np.ndarray
+    train_clips: pd.DataFrame
+    sources: dict[str, tuple[Any, str]]  # condition -> (NoiseSource, kind)
+    seed: int
+
+    @property
+    def conditions(self) -> list[str]:
+        return list(self.sources)
+
+    def noisy(self, condition: str, snr_db: float, index: np.ndarray | None = None) -> np.ndarray:
+        """The test clips (or those at ``index``) mixed with ``condition`` noise at ``snr_db`` over each
+        clip's real length. The draws depend only on the seed, the clip and the condition, so every SNR
+        and every method see the same noise waveform (chapter 6)."""
+        if condition not in self.sources:
+            raise ParameterError(f"noise condition {condition!r} unknown; have {self.conditions}.")
+        source, kind = self.sources[condition]
+        index = np.arange(len(self.clean)) if index is None else np.asarray(index)
+        salt = 0 if condition != HELD_OUT_NOISE else 7919
+        return eval_mixtures(self.clean[index], self.lengths[index], source, kind, snr_db, seed=self.seed + salt)
+
+
+def build_test_set(dataset: str, data_home=None, *, seed: int = 0, clips_per_speaker: int | None = None,
+                   max_clips: int | None = None, progress: bool = False) -> TestSet:
+    """The held-out speakers' clips (at most ``max_clips``, spread over speakers and digits) and the noise
+    of every chapter-6 condition (chapter 6):
+
+    * ``white`` and ``pink``: generated;
+    * ``recording``: the evaluation parts of the recordings that training saw (never the same audio);
+    * ``babble``: four training speakers talking at once (no test speaker in it);
+    * ``held-out recording``: the recordings no model heard at all (generalisation).
+    """
+    from . import data, noise
+    from .features import FeatureConfig
+
+    spec = data.spec(dataset)
+    cfg = FeatureConfig.for_sample_rate(spec.working_rate)
+    clips = data.assign_split(data.load_clips(dataset, data_home, clips_per_speaker=clips_per_speaker, seed=seed),
+                              seed=seed)
+    test = clips[clips["split"] == "test"].reset_index(drop=True)
+    train = clips[clips["split"] == "train"].reset_index(drop=True)
+    if test.empty:
+        raise DataError(f"{dataset} has no test-split clips with seed {seed}; the split needs at least 3 speakers.")
+    if max_clips is not None and len(test) > max_clips:
+        test = data.subsample(test, max(1, max_clips // test["speaker"].nunique()), seed=seed)
+    clean, lengths = data.load_waveforms(test, cfg.sample_rate, cfg.n_samples, progress=progress)
+    recordings = noise.load_noise_recordings(noise.ensure_noise_recordings(data_home), cfg.sample_rate)
+    _, eval_recs = noise.partition_recordings(recordings)
+    seen = {k: v for k, v in eval_recs.items() if k not in noise.HELD_OUT_RECORDINGS}
+    held = {k: v for k, v in eval_recs.items() if k in noise.HELD_OUT_RECORDINGS}
+    babble_rows = train.sample(min(40, len(train)), random_state=seed)
+    babble_clips, _ = data.load_waveforms(babble_rows, cfg.sample_rate, cfg.n_samples)
+    main = noise.NoiseSource(cfg.sample_rate, recordings=seen, babble_clips=list(babble_clips))
+    sources = {k: (main, k) for k in MAIN_NOISES if k in main.kinds}
+    if held:
+        sources[HELD_OUT_NOISE] = (noise.NoiseSource(cfg.sample_rate, recordings=held), "recording")
+    return TestSet(cfg, test, clean, np.asarray(lengths), train, sources, seed)
+
+
+# ---------------------------------------------------------------- chapter 7: speaker-level statistics
+def _speaker_table(per_clip: pd.DataFrame, value: str, speaker: str, group: str | None = None) -> pd.DataFrame:
+    for col in [value, speaker] + ([group] if group else []):
+        if col not in per_clip.columns:
+            raise ParameterError(f"column {col!r} not in the table; columns are {list(per_clip.columns)}.")
+    df = per_clip.dropna(subset=[value] + ([group] if group else []))
+    agg = df.groupby(speaker, observed=True)[value].agg(["mean", "size"]).rename(columns={"size": "clips"})
+    if group:
+        groups = df.groupby(speaker, observed=True)[group].nunique()
+        mixed = groups[groups > 1].index.tolist()
+        if mixed:
+            raise ParameterError(f"{group!r} varies within speaker(s) {mixed[:5]}; a speaker-level test needs one "
+                                 "value per speaker (use a clip-level factor such as digit differently).")
+        agg[group] = df.groupby(speaker, observed=True)[group].first()
+    return agg
+
+
+def speaker_bootstrap_ci(per_clip: pd.DataFrame, value: str, *, speaker: str = "speaker", n_boot: int = 2000,
+                         level: float = 0.95, seed: int = 0) -> dict[str, float]:
+    """Mean of per-speaker means of ``value`` with a percentile bootstrap CI that resamples *speakers*,
+    not clips (chapter 7): clips of one speaker share a voice, a microphone and a room, so they are not
+    independent, and a clip-level interval would be far too narrow. With one speaker the interval is NaN.
+    Returns ``mean``, ``ci_low``, ``ci_high``, ``speakers``, ``clips``."""
+    check_number("n_boot", n_boot, minimum=100, integer=True)
+    table = _speaker_table(per_clip, value, speaker)
+    means = table["mean"].to_numpy(np.float64)
+    out = {"mean": float(means.mean()) if means.size else float("nan"), "ci_low": float("nan"),
+           "ci_high": float("nan"), "speakers": int(means.size), "clips": int(table["clips"].sum())}
+    if means.size >= 2:
+        rng = np.random.default_rng(seed)
+        boots = means[rng.integers(0, means.size, size=(n_boot, means.size))].mean(axis=1)
+        out["ci_low"], out["ci_high"] = (float(q) for q in np.quantile(boots, [(1 - level) / 2, (1 + level) / 2]))
+    return out
+
+
+def _between_share(values: np.ndarray, labels: np.ndarray) -> float:
+    """Eta squared: the share of the variance of ``values`` explained by the group ``labels``."""
+    total = np.sum((values - values.mean()) ** 2)
+    if total == 0:
+        return 0.0
+    between = sum(values[labels == g].size * (values[labels == g].mean() - values.mean()) ** 2 for g in np.unique(labels))
+    return float(between / total)
+
+
+def permutation_test(per_clip: pd.DataFrame, value: str, group: str, *, speaker: str = "speaker", n_perm: int = 5000,
+                     seed: int = 0) -> dict[str, Any]:
+    """Speaker-level permutation test of whether ``group`` (a speaker attribute) explains ``value``
+    (chapter 7).
+
+    Each speaker contributes one number, the mean of its clips; the attribute labels are shuffled across
+    speakers ``n_perm`` times. The statistic is eta squared, the share of between-speaker variance the
+    groups explain (for two groups this orders permutations exactly as the difference of means does).
+    Returns the p-value ``(1 + #{perm >= observed}) / (1 + n_perm)``, eta squared, the difference between
+    the largest and smallest group mean (dB, the effect size a reader can picture) and the counts.
+    """
+    check_number("n_perm", n_perm, minimum=99, integer=True)
+    table = _speaker_table(per_clip, value, speaker, group)
+    values, labels = table["mean"].to_numpy(np.float64), table[group].astype(str).to_numpy()
+    n_groups = len(np.unique(labels))
+    result = {"speakers": int(values.size), "groups": n_groups, "clips": int(table["clips"].sum())}
+    if n_groups < 2 or values.size < 3:
+        return {**result, "eta_squared": float("nan"), "range_db": float("nan"), "p_value": float("nan")}
+    observed = _between_share(values, labels)
+    rng = np.random.default_rng(seed)
+    perms = np.array([_between_share(values, rng.permutation(labels)) for _ in range(n_perm)])
+    group_means = pd.Series(values).groupby(labels).mean()
+    return {**result, "eta_squared": observed, "range_db": float(group_means.max() - group_means.min()),
+            "p_value": float((1 + np.sum(perms >= observed - 1e-12)) / (1 + n_perm))}
+
+
+def attribute_tests(per_clip: pd.DataFrame, attributes: Sequence[str], value: str, *, speaker: str = "speaker",
+                    min_speakers: int = 3, n_perm: int = 5000, alpha: float = 0.05, seed: int = 0) -> pd.DataFrame:
+    """One speaker-level :func:`permutation_test` per attribute, with Holm's correction for testing several
+    attributes at once (chapter 7). Groups with fewer than ``min_speakers`` speakers are left out of the
+    test (they are flagged in the figures, not ranked); an attribute with fewer than two such groups is
+    reported as untestable, with the reason."""
+    from statsmodels.stats.multitest import multipletests
+
+    rows = []
+    for attribute in attributes:
+        table = _speaker_table(per_clip, value, speaker, attribute)
+        sizes = table[attribute].astype(str).value_counts()
+        kept = sizes[sizes >= min_speakers].index
+        usable = per_clip[per_clip[attribute].astype(str).isin(kept)]
+        row = {"attribute": attribute, "groups tested": len(kept), "groups too small": int((sizes < min_speakers).sum())}
+        if len(kept) < 2:
+            row.update(speakers=int(sizes[kept].sum()), eta_squared=np.nan, range_db=np.nan, p_value=np.nan,
+                       note=f"untestable: fewer than two groups with at least {min_speakers} speakers")
+        else:
+            res = permutation_test(usable, value, attribute, speaker=speaker, n_perm=n_perm, seed=seed)
+            row.update(speakers=res["speakers"], eta_squared=res["eta_squared"], range_db=res["range_db"],
+                       p_value=res["p_value"], note="")
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    testable = out["p_value"].notna()
+    out["p_holm"] = np.nan
+    out["significant"] = False
+    if testable.any():
+        reject, adjusted, _, _ = multipletests(out.loc[testable, "p_value"], alpha=alpha, method="holm")
+        out.loc[testable, "p_holm"] = adjusted
+        out.loc[testable, "significant"] = reject
+    return out
+
+
+def speaker_group_summary(per_clip: pd.DataFrame, by: str | Sequence[str], value: str, *, speaker: str = "speaker",
+                          min_speakers: int = 3, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Per group of ``by``: speakers, clips, the mean of speaker means and a speaker-bootstrap 95% CI, and
+    ``flagged`` where the group has fewer than ``min_speakers`` speakers (chapter 7). A group with a single
+    speaker falls back to a clip-level bootstrap, marked in ``ci_over``."""
+    by = [by] if isinstance(by, str) else list(by)
+    rows = []
+    for key, g in per_clip.dropna(subset=[value]).groupby(by, observed=True, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        res = speaker_bootstrap_ci(g, value, speaker=speaker, n_boot=n_boot, seed=seed)
+        ci_over = "speakers"
+        if res["speakers"] < 2:
+            _, res["ci_low"], res["ci_high"] = bootstrap_ci(g[value], n_boot=n_boot, seed=seed)
+            ci_over = "clips"
+        rows.append((*key, res["speakers"], res["clips"], res["mean"], res["ci_low"], res["ci_high"], ci_over,
+                     res["speakers"] < min_speakers))
+    return pd.DataFrame(rows, columns=[*by, "speakers", "clips", "mean", "ci_low", "ci_high", "ci_over", "flagged"])
+
+
+def association(table: pd.DataFrame, a: str, b: str) -> tuple[pd.DataFrame, float]:
+    """Cross-tabulation of two speaker attributes and Cramér's V (0: independent, 1: one determines the
+    other) — chapter 7's measure of how tangled two attributes are (chapter 1 shows the tables)."""
+    from scipy.stats.contingency import association as _association
+
+    counts = pd.crosstab(table[a], table[b])
+    if min(counts.shape) < 2:
+        return counts, float("nan")
+    return counts, float(_association(counts.to_numpy(), method="cramer"))

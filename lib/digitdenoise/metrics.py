@@ -1,4 +1,4 @@
-"""Signal-to-noise measurements (chapter 2). Later chapters add SI-SDR, PESQ and ESTOI here.
+"""Signal measurements: SNR (chapter 2), SI-SDR (chapter 5), PESQ and ESTOI (chapter 6).
 
 Conventions: ``clean`` is the reference speech, ``noisy`` the signal under test of the same length;
 the *noise* is ``noisy - clean``. All results are in dB. Arrays are 1-D.
@@ -175,3 +175,50 @@ def si_sdr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
         raise ParameterError("SI-SDR is undefined for a silent reference.")
     target = (np.dot(est, ref) / energy) * ref
     return power_ratio_db(target, est - target)
+
+
+def pesq_mode(sr: int) -> str:
+    """The PESQ band the book uses at a sample rate (chapter 6): narrow-band (P.862) at 8 kHz,
+    wide-band (P.862.2) at 16 kHz. Other rates have no PESQ."""
+    modes = {8000: "nb", 16000: "wb"}
+    if int(sr) not in modes:
+        raise ParameterError(f"PESQ is defined at 8000 or 16000 Hz, not {sr} Hz; resample first.")
+    return modes[int(sr)]
+
+
+def pesq_score(clean: np.ndarray, estimate: np.ndarray, sr: int) -> float:
+    """PESQ (ITU-T P.862 MOS-LQO via the ``pesq`` package) of ``estimate`` against ``clean``; narrow-band
+    at 8 kHz, wide-band at 16 kHz (chapter 6).
+
+    PESQ cannot score every clip: a clip too short for its time alignment or one in which it finds no
+    utterance. Such clips return NaN rather than raising, so callers can *count* them; chapter 6 reports
+    the count per method.
+    """
+    from pesq import pesq as _pesq
+    from pesq import PesqError
+
+    ref, est = _pair(clean, estimate)
+    mode = pesq_mode(sr)
+    if not (np.isfinite(ref).all() and np.isfinite(est).all()) or not est.any():
+        return float("nan")
+    peak = max(np.abs(ref).max(), np.abs(est).max(), 1e-9)
+    try:  # PESQ levels-aligns internally; a common scale only avoids clipping in its int16 path
+        return float(_pesq(int(sr), (ref / peak).astype(np.float32), (est / peak).astype(np.float32), mode))
+    except (PesqError, ValueError):  # ValueError: the C code hit a NaN on a degenerate (e.g. near-silent) clip
+        return float("nan")
+
+
+def estoi_score(clean: np.ndarray, estimate: np.ndarray, sr: int) -> float:
+    """Extended STOI (Jensen & Taal 2016, ``pystoi`` with ``extended=True``) in [0, 1] (chapter 6).
+
+    STOI works on 384 ms segments after dropping silent frames, so a single spoken digit (often under
+    half a second) is too short to score reliably; chapter 6 passes per-speaker concatenations of the
+    test clips instead. Signals shorter than 0.5 s raise a clear error.
+    """
+    from pystoi import stoi
+
+    ref, est = _pair(clean, estimate)
+    if ref.size < 0.5 * sr:
+        raise ParameterError(f"ESTOI needs at least 0.5 s of audio, got {ref.size / sr:.2f} s; "
+                             "concatenate clips (chapter 6 does it per speaker).")
+    return float(stoi(ref, est, int(sr), extended=True))

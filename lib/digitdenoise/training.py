@@ -68,6 +68,7 @@ class TrainConfig:
     clips_per_epoch: int | None = None  # None: every training clip once per epoch
     clipnorm: float | None = None  # clip each gradient to this norm (None: the zoo entry's choice)
     time_budget_s: float | None = None  # stop after the epoch that crosses this
+    init_from: str | None = None  # start from this saved denoiser's weights (fine-tuning) instead of random
 
     def __post_init__(self):
         models.zoo_entry(self.model)
@@ -80,6 +81,9 @@ class TrainConfig:
             check_number("clips_per_epoch", self.clips_per_epoch, minimum=1, integer=True)
         if self.time_budget_s is not None:
             check_number("time_budget_s", self.time_budget_s, minimum=1)
+        lo, hi = self.snr_range
+        check_number("snr_range[0]", lo, minimum=-60, maximum=60)
+        check_number("snr_range[1]", hi, minimum=lo, maximum=60)
 
     @property
     def lr(self) -> float:
@@ -207,6 +211,13 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
             trainable = keras.models.load_model(ckpt)
             echo(f"resuming {tcfg.model} after epoch {state['epoch'] + 1} from {ckpt}")
         else:
+            if tcfg.init_from is not None:
+                start_from, _ = load_denoiser(tcfg.init_from)
+                if start_from.model_name != tcfg.model or start_from.feature_config != denoiser.feature_config:
+                    raise ParameterError(f"init_from={tcfg.init_from!r} holds a {start_from.model_name} with another "
+                                         f"feature config; fine-tuning needs the same model ({tcfg.model}) and features.")
+                denoiser.network.set_weights(start_from.network.get_weights())
+                echo(f"starting from the weights in {tcfg.init_from}")
             trainable = denoiser if domain == "waveform" else denoiser.network
             _compile(trainable, tcfg, tcfg.lr)
 
@@ -371,3 +382,49 @@ def train_or_reuse(prepared: TrainingData, tcfg: TrainConfig, out_dir: str | Pat
     result = train_model(prepared.train_clean, prepared.source, prepared.val_noisy, prepared.val_clean, prepared.cfg,
                          tcfg, out_dir, speakers=prepared.train_speakers, verbose=verbose, echo=echo)
     return result.model, result.history, False
+
+
+def classifier_features(waveforms: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
+    """Log-mel features for the digit classifier, standardised per clip so the classifier ignores the
+    overall level a denoiser leaves (chapter 6). Returns ``(n, n_mels, frames, 1)``."""
+    from .features import log_mel
+
+    feats = log_mel(np.asarray(waveforms, np.float32), cfg)
+    feats = (feats - feats.mean(axis=(-2, -1), keepdims=True)) / (feats.std(axis=(-2, -1), keepdims=True) + 1e-6)
+    return feats[..., None].astype(np.float32)
+
+
+def train_digit_classifier(clean: np.ndarray, digits: Sequence[int], cfg: FeatureConfig, *, epochs: int = 10,
+                           seed: int = 0, verbose: int = 0) -> keras.Model:
+    """Train :func:`models.digit_classifier` on clean training-speaker clips (chapter 6's downstream
+    task). Deterministic given ``seed``."""
+    digits = np.asarray(digits, dtype=np.int64)
+    if len(digits) != len(clean) or len(digits) == 0:
+        raise ParameterError(f"need one digit label per clip, got {len(digits)} labels for {len(clean)} clips.")
+    check_number("epochs", epochs, minimum=1, integer=True)
+    _deterministic(seed)
+    x = classifier_features(clean, cfg)
+    model = models.digit_classifier(x.shape[1], x.shape[2])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, digits, batch_size=32, epochs=epochs, shuffle=True, verbose=verbose)
+    return model
+
+
+def classify_digits(model: keras.Model, waveforms: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
+    """Predicted digit per clip (chapter 6)."""
+    probs = model.predict(classifier_features(waveforms, cfg), batch_size=128, verbose=0)
+    return probs.argmax(axis=1)
+
+
+def load_chapter5_models(artifacts_dir: str | Path) -> tuple[dict[str, models.Denoiser], str, str]:
+    """The models chapter 5 saved for this run: ``({name: model}, best_name, best_source)``; the best
+    model appears as ``"<name> (best)"`` (chapters 6 and 7, the CLI). A missing manifest is a clear
+    error naming chapter 5."""
+    manifest_file = Path(artifacts_dir) / "models.json"
+    if not manifest_file.is_file():
+        raise DataError(f"{manifest_file} not found: run chapter 5 (05_training) for this dataset and profile first.")
+    manifest = json.loads(manifest_file.read_text())
+    loaded = {name: load_denoiser(path)[0] for name, path in manifest["zoo"].items()}
+    best_name = f"{models.BEST_MODEL} (best)"
+    loaded[best_name] = load_denoiser(manifest["best"])[0]
+    return loaded, best_name, manifest.get("best_source", manifest["best"])

@@ -1,0 +1,96 @@
+"""Chapter 7's speaker-level statistics on synthetic data with a known answer."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from digitdenoise import errors, evaluation
+
+
+def simulate(effect_db: float, *, speakers_per_group: int = 10, clips: int = 20, speaker_sd: float = 2.0,
+             clip_sd: float = 3.0, seed: int = 0) -> pd.DataFrame:
+    """Clips nested in speakers: value = group effect + speaker random effect + clip noise."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for g, shift in (("A", 0.0), ("B", effect_db)):
+        for s in range(speakers_per_group):
+            offset = rng.normal(0, speaker_sd)
+            for c in range(clips):
+                rows.append({"speaker": f"{g}{s}", "accent": g, "digit": c % 10,
+                             "gain": 10 + shift + offset + rng.normal(0, clip_sd)})
+    return pd.DataFrame(rows)
+
+
+def test_permutation_test_detects_a_real_effect():
+    res = evaluation.permutation_test(simulate(4.0), "gain", "accent", n_perm=999, seed=1)
+    assert res["p_value"] < 0.01
+    assert res["range_db"] == pytest.approx(4.0, abs=2.0)
+    assert res["speakers"] == 20 and res["groups"] == 2
+
+
+def test_permutation_test_finds_no_effect_where_there_is_none():
+    res = evaluation.permutation_test(simulate(0.0, seed=3), "gain", "accent", n_perm=999, seed=1)
+    assert res["p_value"] > 0.05
+
+
+def test_speaker_level_test_keeps_its_level_where_a_clip_level_test_does_not():
+    """Over many null data sets the speaker-level test rejects about 5% of the time; a naive clip-level
+    t-test, which treats 200 clips per group as independent, rejects far more often (pseudo-replication)."""
+    speaker_level, clip_level = [], []
+    for seed in range(40):
+        df = simulate(0.0, seed=100 + seed)
+        speaker_level.append(evaluation.permutation_test(df, "gain", "accent", n_perm=199, seed=seed)["p_value"] < 0.05)
+        a, b = df.loc[df["accent"] == "A", "gain"], df.loc[df["accent"] == "B", "gain"]
+        clip_level.append(stats.ttest_ind(a, b).pvalue < 0.05)
+    assert np.mean(speaker_level) <= 0.15
+    assert np.mean(clip_level) >= 0.3
+
+
+def test_speaker_bootstrap_is_wider_than_a_clip_bootstrap():
+    df = simulate(0.0, seed=5)
+    spk = evaluation.speaker_bootstrap_ci(df, "gain", n_boot=1000)
+    _, lo, hi = evaluation.bootstrap_ci(df["gain"], n_boot=1000)
+    assert spk["speakers"] == 20 and spk["clips"] == 400
+    assert spk["ci_low"] < spk["mean"] < spk["ci_high"]
+    assert (spk["ci_high"] - spk["ci_low"]) > 1.5 * (hi - lo)
+    one = evaluation.speaker_bootstrap_ci(df[df["speaker"] == "A0"], "gain")
+    assert one["speakers"] == 1 and np.isnan(one["ci_low"])
+
+
+def test_attribute_tests_correct_for_multiple_comparisons_and_flag_small_groups():
+    df = simulate(4.0, seed=2)
+    df["gender"] = np.where(df["speaker"].str[1:].astype(int) % 2 == 0, "female", "male")
+    df["room"] = np.where(df["speaker"].isin(["A0", "B0"]), "tiny room", "big room")  # one group of 2 speakers
+    out = evaluation.attribute_tests(df, ["accent", "gender", "room"], "gain", min_speakers=3, n_perm=999).set_index("attribute")
+    assert out.loc["accent", "significant"] and out.loc["accent", "p_holm"] >= out.loc["accent", "p_value"]
+    assert not out.loc["gender", "significant"]
+    assert np.isnan(out.loc["room", "p_value"]) and "untestable" in out.loc["room", "note"]
+    assert out.loc["room", "groups too small"] == 1
+
+
+def test_attribute_that_varies_within_a_speaker_is_refused():
+    df = simulate(0.0)
+    with pytest.raises(errors.ParameterError, match="varies within speaker"):
+        evaluation.permutation_test(df, "gain", "digit")
+
+
+def test_group_summary_flags_groups_with_few_speakers():
+    df = simulate(1.0)
+    df = df[~df["speaker"].isin(["B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9"])]
+    out = evaluation.speaker_group_summary(df, "accent", "gain", min_speakers=3, n_boot=500).set_index("accent")
+    assert out.loc["A", "speakers"] == 10 and not out.loc["A", "flagged"]
+    assert out.loc["B", "speakers"] == 2 and out.loc["B", "flagged"]
+    digits = evaluation.speaker_group_summary(df[df["speaker"] == "A0"], "digit", "gain", n_boot=500)
+    assert set(digits["ci_over"]) == {"clips"}
+
+
+def test_association_measures_tangled_attributes():
+    meta = pd.DataFrame({"accent": ["German"] * 6 + ["Spanish"] * 6, "room": ["Kino"] * 6 + ["library"] * 6,
+                         "gender": ["m", "f"] * 6})
+    _, tangled = evaluation.association(meta, "accent", "room")
+    counts, independent = evaluation.association(meta, "accent", "gender")
+    assert tangled == pytest.approx(1.0) and independent == pytest.approx(0.0)
+    assert counts.to_numpy().sum() == 12
