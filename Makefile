@@ -21,7 +21,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 STAMP     := $(VENV)/.installed-stamp
 DD        := $(VENV)/bin/digitdenoise
 
-.PHONY: help install book chapters build smoke test clean distclean release-model bench-quality
+.PHONY: help install browser book chapters build smoke test clean distclean release-model bench-quality
 
 help:
 	@echo "make book     run every chapter ($(PROFILE) profile, $(DATASET)) and build book/_build/html"
@@ -32,7 +32,7 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[book,test]"
+	$(PY) -m pip install --quiet -e ".[book,test,peers]"
 	@touch $@
 
 install: $(STAMP)
@@ -49,7 +49,14 @@ build: install
 smoke:
 	$(MAKE) book PROFILE=smoke
 
-test: install
+# Debian's Chromium for the browser test of the built book (Playwright drives it; no browser download)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+
+test: install browser
 	$(PY) -m pytest
 
 clean:

@@ -50,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--clips-per-speaker", type=int, default=None)
     train.add_argument("--val-clips", type=int, default=280, help="validation clips (one noise type each)")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--snr-range", type=float, nargs=2, default=(-10.0, 5.0), metavar=("LOW", "HIGH"),
+                       help="training SNRs in dB, drawn uniformly")
+    train.add_argument("--patience", type=int, default=4, help="epochs without improvement before stopping")
+    train.add_argument("--init-from", default=None, help="saved model folder to fine-tune instead of starting afresh")
     train.add_argument("--out", required=True, help="output folder (resumes if it holds a checkpoint)")
     book = sub.add_parser("book", help="fetch data, run every chapter, build the book")
     _add_run_args(book)
@@ -95,47 +99,144 @@ def _build(root: Path, strict: bool = True) -> Path:
     return build_book(root / "book", config=root / "_config.yml", strict=strict)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _guarded(func, args) -> int:
+    """Run a command; errors the user can fix print one line and exit 2, Ctrl-C exits 130."""
     try:
-        if args.command == "fetch":
-            _fetch(args.what, args.data_home)
-        elif args.command == "run":
-            _run(args)
-        elif args.command == "train":
-            from . import training
-
-            tcfg = training.TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
-                                        learning_rate=args.learning_rate, seed=args.seed,
-                                        time_budget_s=args.time_budget)
-            prepared = training.prepare_data(args.dataset, args.data_home, seed=args.seed,
-                                             clips_per_speaker=args.clips_per_speaker,
-                                             max_val_clips=args.val_clips, progress=True)
-            result = training.train_model(prepared.train_clean, prepared.source, prepared.val_noisy,
-                                          prepared.val_clean, prepared.cfg, tcfg, args.out,
-                                          speakers=prepared.train_speakers)
-            print(f"trained {args.model} for {len(result.history)} epochs ({result.stopped}) in "
-                  f"{result.seconds:.0f} s; saved to {result.out_dir}")
-        elif args.command == "build":
-            print(f"book: {_build(Path(args.root).resolve(), strict=not args.no_strict)}")
-        elif args.command == "book":
-            start = time.perf_counter()
-            what = ["audiomnist-meta", "noise", args.dataset]
-            _fetch([w for w in what if w != "audiomnist-sample"], args.data_home, download=not args.offline)
-            timings = _run(args)
-            index = _build(Path(args.root).resolve())
-            print("\nchapter timings:")
-            for t in timings:
-                print(f"  {t['chapter']}. {t['slug']:<18} {t['seconds']:7.1f} s")
-            print(f"  total (with data check and build) {time.perf_counter() - start:7.1f} s")
-            print(f"\nbook: {index}")
+        return func(args)
     except DigitDenoiseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``digitdenoise`` console script (README)."""
+    return _guarded(_main, build_parser().parse_args(argv))
+
+
+def _main(args) -> int:
+    if args.command == "fetch":
+        _fetch(args.what, args.data_home)
+    elif args.command == "run":
+        _run(args)
+    elif args.command == "train":
+        from . import training
+
+        tcfg = training.TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
+                                    learning_rate=args.learning_rate, seed=args.seed,
+                                    time_budget_s=args.time_budget, snr_range=tuple(args.snr_range),
+                                    patience=args.patience, init_from=args.init_from)
+        prepared = training.prepare_data(args.dataset, args.data_home, seed=args.seed,
+                                         clips_per_speaker=args.clips_per_speaker,
+                                         max_val_clips=args.val_clips, progress=True)
+        result = training.train_model(prepared.train_clean, prepared.source, prepared.val_noisy,
+                                      prepared.val_clean, prepared.cfg, tcfg, args.out,
+                                      speakers=prepared.train_speakers)
+        print(f"trained {args.model} for {len(result.history)} epochs ({result.stopped}) in "
+              f"{result.seconds:.0f} s; saved to {result.out_dir}")
+    elif args.command == "build":
+        print(f"book: {_build(Path(args.root).resolve(), strict=not args.no_strict)}")
+    elif args.command == "book":
+        start = time.perf_counter()
+        what = ["audiomnist-meta", "noise", args.dataset]
+        _fetch([w for w in what if w != "audiomnist-sample"], args.data_home, download=not args.offline)
+        timings = _run(args)
+        index = _build(Path(args.root).resolve())
+        print("\nchapter timings:")
+        for t in timings:
+            print(f"  {t['chapter']}. {t['slug']:<18} {t['seconds']:7.1f} s")
+        print(f"  total (with data check and build) {time.perf_counter() - start:7.1f} s")
+        print(f"\nbook: {index}")
     return 0
+
+
+# ---------------------------------------------------------------- the `denoise` command
+DENOISE_USAGE = """denoise INPUT... -o OUTDIR [--model DIR] [--overwrite] [--max-seconds S]
+       denoise serve [--host 127.0.0.1] [--port 8000] [--model DIR] [--max-upload-mb MB] [--max-seconds S]"""
+
+
+def _denoise_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="denoise", usage=DENOISE_USAGE,
+                                description="Denoise audio files (recursively through folders) with the book's best model.")
+    p.add_argument("inputs", nargs="+", help="audio files or folders")
+    p.add_argument("-o", "--out", required=True, help="output folder (created; inputs are never overwritten)")
+    p.add_argument("--model", default=None, help="saved model folder (default: the release checkpoint, or $DIGITDENOISE_MODEL)")
+    p.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
+    p.add_argument("--max-seconds", type=float, default=600.0, help="refuse files longer than this (default 600)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="denoise serve", description="Serve the denoiser over HTTP (POST /denoise, GET /health).")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--model", default=None, help="saved model folder (default: the release checkpoint)")
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--max-upload-mb", type=float, default=20.0)
+    p.add_argument("--max-seconds", type=float, default=60.0, help="longest accepted audio (s)")
+    return p
+
+
+def denoise_main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``denoise`` console script (chapter 8; README, "Denoise your own files")."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["serve"]:
+        return _guarded(_serve, _serve_parser().parse_args(argv[1:]))
+    return _guarded(_denoise_files, _denoise_parser().parse_args(argv))
+
+
+def _serve(args) -> int:
+    from .inference import Enhancer
+    from .service import serve
+
+    serve(Enhancer(args.model), host=args.host, port=args.port, threads=args.threads,
+          max_upload_mb=args.max_upload_mb, max_seconds=args.max_seconds)
+    return 0
+
+
+def _denoise_files(args) -> int:
+    from tqdm.auto import tqdm
+
+    from .inference import Enhancer, check_output_path, collect_inputs, decode, write_audio
+
+    files, problems = collect_inputs(args.inputs)
+    for p in problems:
+        print(f"error: {p}", file=sys.stderr)
+    if not files:
+        print("error: no audio files found in the inputs "
+              "(looked for .wav, .flac, .ogg, .aiff).", file=sys.stderr)
+        return 1
+    out_root = Path(args.out)
+    enhancer = Enhancer(args.model)
+    start = time.perf_counter()
+    done, failed, audio_s, compute_s = 0, len(problems), 0.0, 0.0
+    for source, rel in tqdm(files, desc="denoising", unit="file", disable=args.quiet):
+        target = out_root / rel
+        try:
+            check_output_path(source, target, args.overwrite)
+            decoded = decode(source, max_seconds=args.max_seconds)
+            t0 = time.perf_counter()
+            out = enhancer.enhance(decoded.audio, decoded.sample_rate)
+            compute_s += time.perf_counter() - t0
+            write_audio(target, out, decoded.sample_rate, decoded.subtype)
+        except DigitDenoiseError as exc:
+            tqdm.write(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        except OSError as exc:
+            tqdm.write(f"error: {target}: cannot write ({exc.strerror or exc}).", file=sys.stderr)
+            failed += 1
+            continue
+        done += 1
+        audio_s += decoded.audio.size / decoded.sample_rate
+    wall = time.perf_counter() - start
+    rtf = compute_s / audio_s if audio_s else float("nan")
+    print(f"{done} file(s) denoised, {failed} failed; {audio_s:.1f} s of audio in {wall:.1f} s wall time; "
+          f"real-time factor {rtf:.4f} (model time / audio time); outputs in {out_root}")
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

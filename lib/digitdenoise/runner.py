@@ -45,6 +45,7 @@ CHAPTERS = (
     Chapter(5, "05_training", "Models and training"),
     Chapter(6, "06_evaluation", "Evaluation"),
     Chapter(7, "07_attributes", "Who benefits"),
+    Chapter(8, "08_explorer", "Explore it yourself"),
 )
 
 
@@ -79,6 +80,8 @@ def _kernel_env() -> None:
     bindir = str(Path(sys.executable).parent)
     if not os.environ.get("PATH", "").startswith(bindir + os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    # chapters that offer live widgets (chapter 8) show a static note instead: the book has no kernel
+    os.environ["DIGITDENOISE_STATIC"] = "1"
 
 
 def execute_chapter(source: Path, output: Path, parameters: dict[str, Any], *, cwd: Path | None = None,

@@ -1,0 +1,202 @@
+"""The trained denoiser applied to real audio files of any length, rate and channel count (the
+``denoise`` command and the HTTP service; chapter 8 shows it at work, the README has the commands).
+
+A model works on fixed one-second windows at its working rate. Longer audio is cut into windows that
+overlap by half and are cross-faded back together with triangular weights that sum to one, so there is
+no seam; shorter audio is one zero-padded window. Input is downmixed to mono and resampled to the
+model's rate; the output is resampled back to the input's rate and has the input's length.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ._io import atomic_path
+from .errors import AudioFileError, DataError, ParameterError
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".aiff", ".aif")
+DEFAULT_MAX_SECONDS = 600.0
+MODEL_ENV = "DIGITDENOISE_MODEL"
+
+
+def default_model_dir() -> Path:
+    """The model the command and the service use unless told otherwise (chapter 8; chapter 5 made the release checkpoint):
+    ``$DIGITDENOISE_MODEL`` if set, else ``models/release/fsdd-mask_unet`` of this repository."""
+    import os
+
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "models" / "release" / "fsdd-mask_unet"
+
+
+@dataclass
+class Decoded:
+    """Audio read from a file or bytes: mono float32 at its own rate, and what the input was (chapter 8)."""
+
+    audio: np.ndarray
+    sample_rate: int
+    channels: int
+    subtype: str | None
+
+
+def decode(source: str | Path | bytes, *, name: str | None = None, max_seconds: float | None = DEFAULT_MAX_SECONDS
+           ) -> Decoded:
+    """Read audio from a path or from bytes and downmix it to mono (chapter 8; the ``denoise`` command,
+    the service). Every failure is an :class:`AudioFileError` naming the input: not audio, a corrupt header,
+    no samples, or longer than ``max_seconds``."""
+    import soundfile as sf
+
+    label = name or (str(source) if not isinstance(source, bytes) else "upload")
+    size = len(source) if isinstance(source, bytes) else (Path(source).stat().st_size if Path(source).is_file() else None)
+    if size == 0:
+        raise AudioFileError(f"{label}: the file is empty (0 bytes).")
+    try:
+        handle = io.BytesIO(source) if isinstance(source, bytes) else source
+        info = sf.info(handle)
+        if isinstance(source, bytes):
+            handle.seek(0)
+        if info.frames == 0:
+            raise AudioFileError(f"{label}: the file holds no audio samples.")
+        seconds = info.frames / info.samplerate
+        if max_seconds is not None and seconds > max_seconds:
+            raise AudioFileError(f"{label}: {seconds:.1f} s is longer than the limit of {max_seconds:g} s "
+                                 "(raise it with --max-seconds).")
+        data, rate = sf.read(handle, dtype="float32", always_2d=True)
+    except AudioFileError:
+        raise
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise AudioFileError(f"{label}: not a readable audio file ({detail}).") from None
+    if data.shape[0] == 0:
+        raise AudioFileError(f"{label}: the file holds no audio samples.")
+    if not np.isfinite(data).all():
+        raise AudioFileError(f"{label}: the audio contains NaN or infinite samples.")
+    return Decoded(data.mean(axis=1).astype(np.float32), int(rate), int(data.shape[1]), info.subtype)
+
+
+class Enhancer:
+    """A loaded denoiser that takes mono audio at any rate and returns it denoised at the same rate and
+    length (chapter 8; the ``denoise`` command, the service). Calls are serialised with a lock, so one instance
+    can serve several threads."""
+
+    def __init__(self, model_dir: str | Path | None = None, *, model=None):
+        from . import training
+
+        if model is not None:  # an already loaded denoiser (chapter 8 passes the one chapter 5 chose)
+            self.model_dir, self.model, self.info = Path("(in memory)"), model, {"model": model.model_name}
+        else:
+            self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
+            self.model, self.info = training.load_denoiser(self.model_dir)
+        self.rate = self.model.cfg.sample_rate
+        self.window = self.model.cfg.n_samples
+        self._lock = threading.Lock()
+        self._run(np.zeros((1, self.window), np.float32))  # build the graph now, not inside the first request
+
+    def describe(self) -> dict:
+        """What is loaded: model name, parameters, rate, folder (chapter 8; the service's health endpoint)."""
+        return {"model": self.info.get("model", self.model.model_name), "parameters": self.info.get("parameters"),
+                "sample_rate": self.rate, "window_samples": self.window, "model_dir": str(self.model_dir)}
+
+    def _windows(self, y: np.ndarray) -> np.ndarray:
+        n, w = y.size, self.window
+        if n <= w:
+            return self._run(np.pad(y, (0, w - n))[None])[0][:n]
+        hop = w // 2
+        starts = list(range(0, n - w + 1, hop))
+        if starts[-1] + w < n:
+            starts.append(n - w)
+        batch = np.stack([y[s:s + w] for s in starts])
+        out = self._run(batch)
+        ramp = np.minimum(np.arange(1, w + 1), np.arange(w, 0, -1)).astype(np.float64)  # triangle, peak in the middle
+        acc, weight = np.zeros(n), np.zeros(n)
+        for s, o in zip(starts, out):
+            acc[s:s + w] += ramp * o
+            weight[s:s + w] += ramp
+        return (acc / np.maximum(weight, 1e-12)).astype(np.float32)
+
+    def _run(self, batch: np.ndarray) -> np.ndarray:
+        from .training import denoise_batch
+
+        with self._lock:
+            return denoise_batch(self.model, batch.astype(np.float32), batch_size=32)
+
+    def enhance(self, audio: np.ndarray, sample_rate: int) -> np.ndarray:
+        """Denoise mono ``audio`` at ``sample_rate``; returns float32 of the same length and rate (chapter 8)."""
+        import librosa
+
+        audio = np.asarray(audio, np.float32)
+        if audio.ndim != 1 or audio.size == 0:
+            raise ParameterError(f"enhance() needs non-empty mono audio, got shape {audio.shape}.")
+        if sample_rate <= 0:
+            raise ParameterError(f"sample_rate must be positive, got {sample_rate}.")
+        x = audio if sample_rate == self.rate else librosa.resample(audio, orig_sr=sample_rate, target_sr=self.rate)
+        y = self._windows(x)
+        if sample_rate != self.rate:
+            y = librosa.resample(y, orig_sr=self.rate, target_sr=sample_rate)
+        y = np.pad(y, (0, max(0, audio.size - y.size)))[:audio.size]
+        return y.astype(np.float32)
+
+
+def encode_wav(audio: np.ndarray, sample_rate: int, subtype: str | None = None) -> bytes:
+    """WAV bytes of mono float audio, clipped to full scale (chapter 8; the service's response)."""
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    subtype = subtype if subtype in ("PCM_16", "PCM_24", "PCM_32", "FLOAT", "DOUBLE") else "PCM_16"
+    sf.write(buf, np.clip(audio, -1.0, 1.0), int(sample_rate), format="WAV", subtype=subtype)
+    return buf.getvalue()
+
+
+def write_audio(path: str | Path, audio: np.ndarray, sample_rate: int, subtype: str | None = None) -> Path:
+    """Write mono audio atomically (never a half-written file), in the input's format where soundfile
+    can write it, else 16-bit WAV (chapter 8; the ``denoise`` command)."""
+    import soundfile as sf
+
+    path = Path(path)
+    fmt = {".wav": "WAV", ".flac": "FLAC", ".ogg": "OGG", ".aiff": "AIFF", ".aif": "AIFF"}.get(path.suffix.lower(), "WAV")
+    if subtype is None or not sf.check_format(fmt, subtype):
+        subtype = sf.default_subtype(fmt)
+    with atomic_path(path, suffix=path.suffix or ".wav") as tmp:
+        sf.write(tmp, np.clip(audio, -1.0, 1.0), int(sample_rate), format=fmt, subtype=subtype)
+    return path
+
+
+def collect_inputs(inputs: list[str | Path]) -> tuple[list[tuple[Path, Path]], list[str]]:
+    """Expand files and folders (recursively) into ``(file, relative output path)`` pairs, and the
+    problems met on the way (a missing path, an unreadable folder) as one-line messages (chapter 8; the
+    ``denoise`` command)."""
+    import os
+
+    found, problems = [], []
+    for item in inputs:
+        path = Path(item)
+        if path.is_file():
+            found.append((path, Path(path.name)))
+        elif path.is_dir():
+            def onerror(exc, root=path):
+                problems.append(f"{exc.filename}: cannot read this folder ({exc.strerror}).")
+
+            for dirpath, dirnames, filenames in os.walk(path, onerror=onerror):
+                dirnames.sort()
+                for fname in sorted(filenames):
+                    if Path(fname).suffix.lower() in AUDIO_SUFFIXES:
+                        full = Path(dirpath) / fname
+                        found.append((full, Path(path.name) / full.relative_to(path)))
+        else:
+            problems.append(f"{path}: no such file or folder.")
+    return found, problems
+
+
+def check_output_path(source: Path, target: Path, overwrite: bool) -> None:
+    """Refuse to write over an input, or over an existing output unless ``overwrite`` (chapter 8; the
+    ``denoise`` command)."""
+    if target.exists() and target.resolve() == source.resolve():
+        raise DataError(f"{target}: the output would replace the input itself; choose another output folder.")
+    if target.exists() and not overwrite:
+        raise DataError(f"{target}: already exists; pass --overwrite to replace it.")

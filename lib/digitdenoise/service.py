@@ -1,0 +1,88 @@
+"""A small HTTP service around the denoiser (``denoise serve``; the README shows a client).
+
+    POST /denoise   body: a WAV/FLAC/OGG file, Content-Type audio/wav (or audio/x-wav, audio/flac,
+                    audio/ogg, application/octet-stream) -> the denoised audio as WAV, same rate and length
+    GET  /health    -> JSON: status and the loaded model
+
+Why Flask (served by waitress): inference is synchronous TensorFlow work that holds a lock, so an async
+framework would buy nothing; Flask's request-size limit, error handlers and test client are exactly
+what this needs, and waitress is a production WSGI server in pure Python with a thread pool. Errors are
+JSON ``{"error": ...}`` with a 4xx status for a bad request; a 5xx never carries a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from .errors import AudioFileError
+from .inference import Enhancer, decode, encode_wav
+
+ACCEPTED_TYPES = ("audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/flac", "audio/x-flac",
+                  "audio/ogg", "application/octet-stream")
+DEFAULT_MAX_UPLOAD_MB = 20.0
+DEFAULT_MAX_SECONDS = 60.0
+
+
+def create_app(enhancer: Enhancer, *, max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB,
+               max_seconds: float = DEFAULT_MAX_SECONDS):
+    """The Flask application serving ``enhancer`` (chapter 8; README, "HTTP service")."""
+    from flask import Flask, Response, jsonify, request
+    from werkzeug.exceptions import HTTPException
+
+    app = Flask("digitdenoise")
+    app.config["MAX_CONTENT_LENGTH"] = int(max_upload_mb * 1024 * 1024)
+    log = logging.getLogger("digitdenoise.service")
+
+    def error(status: int, message: str):
+        return jsonify({"error": message}), status
+
+    @app.get("/health")
+    def health():
+        return jsonify({"status": "ok", **enhancer.describe(), "max_upload_mb": max_upload_mb,
+                        "max_seconds": max_seconds})
+
+    @app.post("/denoise")
+    def denoise():
+        ctype = (request.mimetype or "").lower()
+        if ctype not in ACCEPTED_TYPES:
+            return error(415, f"Content-Type {ctype or '(none)'} is not accepted; send the audio file as the body "
+                              f"with one of: {', '.join(ACCEPTED_TYPES)}.")
+        body = request.get_data(cache=False)
+        if not body:
+            return error(400, "the request body is empty; send an audio file.")
+        try:
+            decoded = decode(body, name="upload", max_seconds=max_seconds)
+        except AudioFileError as exc:
+            status = 413 if "longer than the limit" in str(exc) else 400
+            return error(status, str(exc))
+        start = time.perf_counter()
+        out = enhancer.enhance(decoded.audio, decoded.sample_rate)
+        seconds = time.perf_counter() - start
+        response = Response(encode_wav(out, decoded.sample_rate, decoded.subtype), mimetype="audio/wav")
+        response.headers["X-Processing-Seconds"] = f"{seconds:.4f}"
+        response.headers["X-Audio-Seconds"] = f"{decoded.audio.size / decoded.sample_rate:.4f}"
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        if exc.code == 413:
+            return error(413, f"the upload is larger than the limit of {max_upload_mb:g} MB.")
+        return error(exc.code or 500, exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def internal_error(exc):
+        log.exception("internal error while serving %s", request.path)
+        return error(500, "internal error while processing the request; the server log has the details.")
+
+    return app
+
+
+def serve(enhancer: Enhancer, *, host: str = "127.0.0.1", port: int = 8000, threads: int = 4,
+          max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB, max_seconds: float = DEFAULT_MAX_SECONDS) -> None:
+    """Serve the app with waitress until interrupted (chapter 8; ``denoise serve``)."""
+    from waitress import serve as waitress_serve
+
+    app = create_app(enhancer, max_upload_mb=max_upload_mb, max_seconds=max_seconds)
+    print(f"serving {enhancer.describe()['model']} on http://{host}:{port} (POST /denoise, GET /health)", flush=True)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="digitdenoise")

@@ -1,0 +1,224 @@
+"""The `denoise` command and the HTTP service, on real audio, over a real loopback socket."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import http.client
+import io
+import json
+import shutil
+import threading
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from digitdenoise import cli, inference
+from digitdenoise.errors import AudioFileError
+
+
+@pytest.fixture(scope="module")
+def enhancer():
+    if not (inference.default_model_dir() / "model.keras").is_file():
+        pytest.fail("the release checkpoint models/release/fsdd-mask_unet is missing", pytrace=False)
+    return inference.Enhancer()
+
+
+@pytest.fixture
+def audio_dir(tmp_path, data_home):
+    """Real clips in several shapes: FSDD 8 kHz mono, AudioMNIST 48 kHz, a stereo 44.1 kHz file made of
+    two real clips, a 3.5 s concatenation, and the broken files the command must survive."""
+    src = tmp_path / "in"
+    (src / "nested" / "deeper").mkdir(parents=True)
+    shutil.copy(data_home / "fsdd" / "recordings" / "0_nicolas_0.wav", src / "fsdd.wav")
+    sample = sorted((data_home / "audiomnist-sample" / "data").rglob("*.wav"))[0]
+    shutil.copy(sample, src / "nested" / "audiomnist.wav")
+    a, _ = sf.read(data_home / "fsdd" / "recordings" / "1_nicolas_0.wav", dtype="float32")
+    b, _ = sf.read(data_home / "fsdd" / "recordings" / "2_nicolas_0.wav", dtype="float32")
+    import librosa
+
+    n = min(a.size, b.size)
+    stereo = librosa.resample(np.stack([a[:n], b[:n]]), orig_sr=8000, target_sr=44100, axis=-1)
+    sf.write(src / "nested" / "deeper" / "stereo.flac", stereo.T, 44100)
+    long = np.concatenate([sf.read(p, dtype="float32")[0] for p in sorted((data_home / "fsdd" / "recordings").glob("*_theo_1*.wav"))])
+    sf.write(src / "long.wav", long[: int(3.5 * 8000)], 8000)
+    return src
+
+
+def _broken(folder):
+    (folder / "empty.wav").write_bytes(b"")
+    (folder / "notes.wav").write_text("these are not samples")
+    good = (folder / "fsdd.wav").read_bytes()
+    (folder / "corrupt.wav").write_bytes(b"JUNK" + good[4:])  # RIFF tag destroyed
+
+
+def test_denoise_files_round_trip(audio_dir, tmp_path, enhancer, capsys):
+    out = tmp_path / "out"
+    assert cli.denoise_main([str(audio_dir), "-o", str(out), "--quiet"]) == 0
+    for rel in ["fsdd.wav", "nested/audiomnist.wav", "nested/deeper/stereo.flac", "long.wav"]:
+        x, sr_in = sf.read(audio_dir / rel, always_2d=True)
+        y, sr_out = sf.read(out / "in" / rel, always_2d=True)
+        assert sr_out == sr_in and y.shape == (x.shape[0], 1), rel
+        assert np.isfinite(y).all() and np.abs(y).max() > 0
+    summary = capsys.readouterr().out
+    assert "4 file(s) denoised, 0 failed" in summary and "real-time factor" in summary
+
+
+def test_long_audio_is_processed_in_overlapping_windows(enhancer, data_home):
+    clip, sr = sf.read(data_home / "fsdd" / "recordings" / "5_theo_3.wav", dtype="float32")
+    long = np.tile(clip, int(np.ceil(2.7 * sr / clip.size)))[: int(2.7 * sr)]
+    out = enhancer.enhance(long, sr)
+    assert out.shape == long.shape and np.isfinite(out).all()
+    # the first window alone and the cross-faded whole agree where only that window contributes
+    first = enhancer.enhance(long[: enhancer.window], sr)
+    assert np.allclose(out[: enhancer.window // 2], first[: enhancer.window // 2], atol=1e-4)
+
+
+def test_bad_inputs_fail_one_by_one_with_clear_messages(audio_dir, tmp_path, enhancer, capsys):
+    _broken(audio_dir)
+    out = tmp_path / "out"
+    status = cli.denoise_main([str(audio_dir / "fsdd.wav"), str(audio_dir / "empty.wav"), str(audio_dir / "notes.wav"),
+                               str(audio_dir / "corrupt.wav"), str(audio_dir / "long.wav"), str(tmp_path / "nowhere"),
+                               "-o", str(out), "--quiet", "--max-seconds", "2"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "empty.wav: the file is empty (0 bytes)" in err
+    assert "notes.wav: not a readable audio file" in err
+    assert "corrupt.wav: not a readable audio file" in err
+    assert "long.wav: 3.5 s is longer than the limit of 2 s" in err
+    assert "nowhere: no such file or folder" in err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["fsdd.wav"]  # nothing half-written for the failures
+
+
+def test_outputs_are_never_overwritten_unless_asked(audio_dir, tmp_path, enhancer, capsys):
+    out = tmp_path / "out"
+    src = audio_dir / "fsdd.wav"
+    assert cli.denoise_main([str(src), "-o", str(out), "--quiet"]) == 0
+    before = (out / "fsdd.wav").stat().st_mtime_ns
+    assert cli.denoise_main([str(src), "-o", str(out), "--quiet"]) == 1
+    assert "already exists; pass --overwrite" in capsys.readouterr().err
+    assert (out / "fsdd.wav").stat().st_mtime_ns == before
+    time.sleep(0.01)
+    assert cli.denoise_main([str(src), "-o", str(out), "--quiet", "--overwrite"]) == 0
+    # an output folder that maps a file onto itself is refused even with --overwrite
+    original = src.read_bytes()
+    assert cli.denoise_main([str(src), "-o", str(audio_dir), "--quiet", "--overwrite"]) == 1
+    assert "would replace the input itself" in capsys.readouterr().err
+    assert src.read_bytes() == original
+
+
+def test_unreadable_folder_is_reported(monkeypatch, tmp_path):
+    import os
+
+    (tmp_path / "locked").mkdir()
+
+    def walk(top, onerror=None, **kwargs):
+        onerror(PermissionError(13, "Permission denied", str(top)))
+        return iter(())
+
+    monkeypatch.setattr(os, "walk", walk)
+    files, problems = inference.collect_inputs([tmp_path / "locked"])
+    assert files == [] and problems == [f"{tmp_path / 'locked'}: cannot read this folder (Permission denied)."]
+
+
+def test_decode_rejects_non_finite_and_reports_the_name(tmp_path):
+    path = tmp_path / "nan.wav"
+    sf.write(path, np.array([0.0, np.nan, 0.1], np.float32), 8000, subtype="FLOAT")
+    with pytest.raises(AudioFileError, match="nan.wav: the audio contains NaN"):
+        inference.decode(path)
+
+
+# ---------------------------------------------------------------- HTTP service
+@pytest.fixture(scope="module")
+def server(enhancer):
+    from waitress import create_server
+
+    from digitdenoise.service import create_app
+
+    app = create_app(enhancer, max_upload_mb=0.5, max_seconds=4.0)
+    srv = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    yield app, srv.effective_port
+    srv.close()
+
+
+def _request(port, method, path, body=None, ctype="audio/wav"):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Content-Type": ctype} if ctype else {}
+    conn.request(method, path, body=body, headers=headers)
+    resp = conn.getresponse()
+    data = resp.read()
+    conn.close()
+    return resp.status, resp.getheader("Content-Type"), data
+
+
+def _wav_bytes(data_home, name="3_nicolas_4.wav"):
+    return (data_home / "fsdd" / "recordings" / name).read_bytes()
+
+
+def test_service_health_and_round_trip(server, data_home):
+    _, port = server
+    status, ctype, body = _request(port, "GET", "/health", ctype=None)
+    info = json.loads(body)
+    assert status == 200 and info["status"] == "ok" and info["model"] == "mask_unet" and info["sample_rate"] == 8000
+    wav = _wav_bytes(data_home)
+    status, ctype, body = _request(port, "POST", "/denoise", wav)
+    assert status == 200 and ctype == "audio/wav"
+    x, sr_in = sf.read(io.BytesIO(wav))
+    y, sr_out = sf.read(io.BytesIO(body))
+    assert sr_out == sr_in and y.shape == x.shape
+
+
+@pytest.mark.parametrize("case", ["content-type", "empty", "not-audio", "too-big", "too-long", "wrong-method", "no-route"])
+def test_service_errors_are_json_4xx(server, data_home, case):
+    _, port = server
+    wav = _wav_bytes(data_home)
+    long = io.BytesIO()
+    sf.write(long, np.zeros(5 * 8000, np.float32) + 0.01, 8000, format="WAV")
+    request = {
+        "content-type": ("POST", "/denoise", wav, "text/plain", 415),
+        "empty": ("POST", "/denoise", b"", "audio/wav", 400),
+        "not-audio": ("POST", "/denoise", b"hello, I am not a wav file", "audio/wav", 400),
+        "too-big": ("POST", "/denoise", b"\0" * (600 * 1024), "audio/wav", 413),
+        "too-long": ("POST", "/denoise", long.getvalue(), "audio/wav", 413),
+        "wrong-method": ("GET", "/denoise", None, None, 405),
+        "no-route": ("POST", "/nothing-here", wav, "audio/wav", 404),
+    }[case]
+    status, ctype, body = _request(port, *request[:4])
+    assert status == request[4]
+    assert ctype.startswith("application/json")
+    message = json.loads(body)["error"]
+    assert message and "Traceback" not in message
+
+
+def test_service_500_never_leaks_a_traceback(enhancer, data_home, monkeypatch):
+    from digitdenoise.service import create_app
+
+    app = create_app(enhancer)
+    monkeypatch.setattr(enhancer, "enhance", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("secret internals")))
+    resp = app.test_client().post("/denoise", data=_wav_bytes(data_home), content_type="audio/wav")
+    assert resp.status_code == 500
+    body = resp.get_json()
+    assert "secret internals" not in json.dumps(body) and "Traceback" not in json.dumps(body)
+
+
+def test_service_load_200_requests_4_concurrent(server, data_home):
+    _, port = server
+    wavs = [_wav_bytes(data_home, f"{d}_nicolas_{t}.wav") for d in range(10) for t in range(2)]
+
+    def one(i):
+        start = time.perf_counter()
+        status, _, body = _request(port, "POST", "/denoise", wavs[i % len(wavs)])
+        return status, time.perf_counter() - start, len(body)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(one, range(200)))
+    statuses = [s for s, _, _ in results]
+    latencies = np.array([t for _, t, _ in results]) * 1000
+    print(f"\nload test: 200 requests, 4 concurrent: errors {sum(s != 200 for s in statuses)}, "
+          f"p50 {np.percentile(latencies, 50):.1f} ms, p95 {np.percentile(latencies, 95):.1f} ms, "
+          f"max {latencies.max():.1f} ms")
+    assert statuses == [200] * 200
