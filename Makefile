@@ -21,7 +21,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 STAMP     := $(VENV)/.installed-stamp
 DD        := $(VENV)/bin/digitdenoise
 
-.PHONY: help install browser book chapters build smoke test clean distclean release-model bench-quality
+.PHONY: help install browser book chapters build smoke test clean distclean release-model bench bench-quality
 
 help:
 	@echo "make book     run every chapter ($(PROFILE) profile, $(DATASET)) and build book/_build/html"
@@ -72,6 +72,10 @@ release-model: install
 	$(DD) train --model mask_unet --dataset fsdd --epochs 40 --time-budget 1500 --out $(RELEASE)
 	rm -f $(RELEASE)/checkpoint.keras $(RELEASE)/best.keras $(RELEASE)/state.json
 	$(PY) bench/quality.py --model-dir $(RELEASE) --out $(RELEASE)/quality.json
+
+# Speed and cost against the peers (about 10 minutes); the appendix chapter renders bench/results/bench.json.
+bench: install
+	$(PY) bench/run.py
 
 # Quality bar: best model vs oracle IRM on FSDD held-out speakers, -8 dB white noise (JSON in bench/results/).
 bench-quality: install

@@ -74,3 +74,15 @@ def test_inversions(fsdd_table):
     assert gl.shape == y.shape and np.isfinite(gl).all()
     with pytest.raises(ParameterError, match="differ in shape"):
         features.reconstruct_with_phase(np.abs(spec)[:, :-1], spec, cfg)
+
+
+def test_log_magnitude_files_matches_the_two_step_pipeline(fsdd_table):
+    from digitdenoise import data, features
+
+    cfg = features.FeatureConfig.for_sample_rate(8000)
+    table = fsdd_table.head(70)
+    waves, _ = data.load_waveforms(table, cfg.sample_rate, cfg.n_samples, cache=False)
+    expected = features.log_magnitude_batch(waves, cfg)
+    for workers in (1, 2):
+        got = features.log_magnitude_files(table["path"], cfg, workers=workers, chunk=16)
+        assert got.shape == expected.shape and np.allclose(got, expected, atol=1e-6)

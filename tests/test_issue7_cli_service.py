@@ -222,3 +222,19 @@ def test_service_load_200_requests_4_concurrent(server, data_home):
           f"p50 {np.percentile(latencies, 50):.1f} ms, p95 {np.percentile(latencies, 95):.1f} ms, "
           f"max {latencies.max():.1f} ms")
     assert statuses == [200] * 200
+
+
+def test_python_client_round_trip_and_errors(server, data_home, tmp_path):
+    from digitdenoise.errors import DataError
+    from digitdenoise.service import post_file
+
+    _, port = server
+    src = data_home / "fsdd" / "recordings" / "7_nicolas_3.wav"
+    timing = post_file(f"http://127.0.0.1:{port}", str(src), str(tmp_path / "clean.wav"))
+    assert sf.info(tmp_path / "clean.wav").frames == sf.info(src).frames and timing["audio_s"] > 0
+    (tmp_path / "bad.wav").write_text("no audio here")
+    with pytest.raises(DataError, match="answered 400: upload: not a readable audio file"):
+        post_file(f"http://127.0.0.1:{port}", str(tmp_path / "bad.wav"), str(tmp_path / "out.wav"))
+    assert not (tmp_path / "out.wav").exists()
+    with pytest.raises(DataError, match="cannot reach the service"):
+        post_file("http://127.0.0.1:9", str(src), str(tmp_path / "out.wav"), timeout=5)

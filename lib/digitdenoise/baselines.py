@@ -179,11 +179,11 @@ def _run_peer_48k(name: str, stream: np.ndarray) -> np.ndarray:
 
 
 def run_peer(name: str, noisy: np.ndarray, sr: int, *, lengths: np.ndarray | None = None,
-             compensate: bool = True) -> np.ndarray:
+             compensate: bool = True, gap_s: float = STREAM_GAP_S) -> np.ndarray:
     """Denoise clips ``(n, samples)`` at rate ``sr`` with pretrained peer ``name`` (chapter 6).
 
-    The clips are resampled to 48 kHz and played to the peer as one stream, separated by
-    :data:`STREAM_GAP_S` of silence (as a live system would hear a sequence of utterances; starting a
+    The clips are resampled to 48 kHz and played to the peer as one stream, separated by ``gap_s``
+    (default :data:`STREAM_GAP_S`) of silence (as a live system would hear a sequence of utterances; starting a
     fresh peer per clip costs more than the clip). The stream is padded with silence so the peer's
     delay does not cut the last clip, the delay in :data:`PEER_DELAY_48K` is removed when
     ``compensate`` and each clip is resampled back to ``sr``. Raises :class:`PeerUnavailable` when the
@@ -210,9 +210,10 @@ def run_peer(name: str, noisy: np.ndarray, sr: int, *, lengths: np.ndarray | Non
     peak = float(np.abs(noisy).max())
     scale = 0.9 / peak if peak > 0.9 else 1.0  # RNNoise works on 16-bit PCM: keep the stream in range
     up = [librosa.resample(noisy[i, :keep[i]] * scale, orig_sr=int(sr), target_sr=PEER_RATE) for i in range(n_clips)]
-    gap, delay = int(STREAM_GAP_S * PEER_RATE), PEER_DELAY_48K[name] if compensate else 0
+    check_number("gap_s", gap_s, minimum=0.0, maximum=10.0)
+    gap, delay = int(gap_s * PEER_RATE), PEER_DELAY_48K[name] if compensate else 0
     starts = np.concatenate([[0], np.cumsum([u.size + gap for u in up])])
-    stream = np.zeros(int(starts[-1]) + delay + gap, np.float32)
+    stream = np.zeros(int(starts[-1]) + delay + int(STREAM_GAP_S * PEER_RATE), np.float32)  # tail: flush the delay
     for start, clip in zip(starts, up):
         stream[start:start + clip.size] = clip
     try:

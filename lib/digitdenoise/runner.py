@@ -46,6 +46,7 @@ CHAPTERS = (
     Chapter(6, "06_evaluation", "Evaluation"),
     Chapter(7, "07_attributes", "Who benefits"),
     Chapter(8, "08_explorer", "Explore it yourself"),
+    Chapter(9, "09_performance", "Appendix: speed and cost"),
 )
 
 

@@ -86,3 +86,34 @@ def serve(enhancer: Enhancer, *, host: str = "127.0.0.1", port: int = 8000, thre
     app = create_app(enhancer, max_upload_mb=max_upload_mb, max_seconds=max_seconds)
     print(f"serving {enhancer.describe()['model']} on http://{host}:{port} (POST /denoise, GET /health)", flush=True)
     waitress_serve(app, host=host, port=port, threads=threads, ident="digitdenoise")
+
+
+def post_file(url: str, source: str, target: str, *, timeout: float = 60.0) -> dict:
+    """A minimal client (chapter 8; README): POST the audio file ``source`` to a running service at ``url``
+    (e.g. ``http://127.0.0.1:8000``), write the denoised WAV to ``target`` atomically and return the
+    server's timing headers. A 4xx/5xx answer raises :class:`DataError` with the server's message."""
+    import json
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    from ._io import atomic_path
+    from .errors import DataError
+
+    request = urllib.request.Request(url.rstrip("/") + "/denoise", data=Path(source).read_bytes(),
+                                     headers={"Content-Type": "audio/wav"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body, headers = response.read(), response.headers
+    except urllib.error.HTTPError as exc:
+        try:
+            message = json.loads(exc.read())["error"]
+        except (ValueError, KeyError):
+            message = exc.reason
+        raise DataError(f"{source}: the service answered {exc.code}: {message}") from None
+    except urllib.error.URLError as exc:
+        raise DataError(f"cannot reach the service at {url} ({exc.reason}); start it with `denoise serve`.") from None
+    with atomic_path(Path(target), suffix=".wav") as tmp:
+        Path(tmp).write_bytes(body)
+    return {"processing_s": float(headers.get("X-Processing-Seconds", "nan")),
+            "audio_s": float(headers.get("X-Audio-Seconds", "nan"))}
