@@ -313,8 +313,9 @@ def main(argv=None) -> int:
 
     out = Path(args.out)
     result = json.loads(out.read_text()) if out.is_file() and args.only else {}
-    result.update(date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), machine=machine(),
-                  repeats=args.repeats)
+    if args.only != "book":  # the date and machine are those of the measurements
+        result.update(date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                      machine=machine(), repeats=args.repeats)
     if args.only in (None, "rtf"):
         print("inference real-time factor", flush=True)
         result["rtf"] = bench_rtf(args.repeats, args.data_home)

@@ -144,5 +144,5 @@ pd.DataFrame([{"model": k, "parameters": v["parameters"], "clips/s": v["clips_pe
 # %%
 book = bench.get("book", {})
 rows = [{"profile": p, "chapter": f"{t['chapter']}. {t['slug']}", "seconds": t["seconds"]}
-        for p, v in book.items() for t in v["timings"]]
+        for p, v in book.items() for t in v["timings"]["chapters"]]
 pd.DataFrame(rows).pivot(index="chapter", columns="profile", values="seconds").round(1) if rows else "no chapter timings recorded"

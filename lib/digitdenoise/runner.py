@@ -125,7 +125,8 @@ def run_chapters(root: Path, out_dir: Path, parameters: dict[str, Any], *, chapt
                  failed_dir: Path | None = None, timings_file: Path | None = None,
                  echo=print) -> list[dict[str, Any]]:
     """Execute the selected chapters in order with the same parameters; returns and optionally saves
-    the time each took. Used by ``make book`` and the smoke tests."""
+    the time each took. Used by ``make book`` and the smoke tests. The timings file keeps the latest
+    time of every chapter run with these parameters, so running a few chapters updates only theirs."""
     root = Path(root)
     notebooks = root / "notebooks"
     if not notebooks.is_dir():
@@ -138,8 +139,23 @@ def run_chapters(root: Path, out_dir: Path, parameters: dict[str, Any], *, chapt
         echo(f"[chapter {chapter.number}] done in {seconds:.1f} s")
         timings.append({"chapter": chapter.number, "slug": chapter.slug, "seconds": round(seconds, 2)})
         if timings_file is not None:
-            write_json(timings_file, {"parameters": parameters, "chapters": timings})
+            _merge_timings(Path(timings_file), parameters, timings[-1])
     return timings
+
+
+def _merge_timings(path: Path, parameters: dict[str, Any], entry: dict[str, Any]) -> None:
+    import json
+
+    known: dict[int, dict[str, Any]] = {}
+    if path.is_file():
+        try:
+            saved = json.loads(path.read_text())
+            if saved.get("parameters") == parameters:
+                known = {int(c["chapter"]): c for c in saved.get("chapters", [])}
+        except (ValueError, KeyError, TypeError):
+            known = {}
+    known[entry["chapter"]] = entry
+    write_json(path, {"parameters": parameters, "chapters": [known[k] for k in sorted(known)]})
 
 
 def build_book(book_dir: Path, *, config: Path, toc: Path | None = None, output_dir: Path | None = None,
