@@ -197,6 +197,9 @@ def _serve(args) -> int:
     return 0
 
 
+BATCH_AUDIO_S = 30.0  # the command sends files through the model together, about this much audio at a time
+
+
 def _denoise_files(args) -> int:
     from tqdm.auto import tqdm
 
@@ -213,29 +216,45 @@ def _denoise_files(args) -> int:
     enhancer = Enhancer(args.model)
     start = time.perf_counter()
     done, failed, audio_s, compute_s = 0, len(problems), 0.0, 0.0
+    pending: list[tuple[Path, object]] = []  # decoded files waiting to go through the model together
+    planned: set[Path] = set()
+
+    def flush() -> None:
+        nonlocal done, failed, audio_s, compute_s
+        if not pending:
+            return
+        t0 = time.perf_counter()
+        outputs = enhancer.enhance_many([d.audio for _, d in pending], [d.sample_rate for _, d in pending])
+        compute_s += time.perf_counter() - t0
+        for (target, decoded), out in zip(pending, outputs):
+            try:
+                write_audio(target, out, decoded.sample_rate, decoded.subtype)
+            except OSError as exc:
+                tqdm.write(f"error: {target}: cannot write ({exc.strerror or exc}).", file=sys.stderr)
+                failed += 1
+                continue
+            done += 1
+            audio_s += decoded.audio.size / decoded.sample_rate
+        pending.clear()
+
     for source, rel in tqdm(files, desc="denoising", unit="file", disable=args.quiet):
         target = out_root / rel
         try:
             check_output_path(source, target, args.overwrite)
-            decoded = decode(source, max_seconds=args.max_seconds)
-            t0 = time.perf_counter()
-            out = enhancer.enhance(decoded.audio, decoded.sample_rate)
-            compute_s += time.perf_counter() - t0
-            write_audio(target, out, decoded.sample_rate, decoded.subtype)
+            if target.resolve() in planned:
+                raise DigitDenoiseError(f"{source}: another input already writes {target}; rename one of them.")
+            planned.add(target.resolve())
+            pending.append((target, decode(source, max_seconds=args.max_seconds)))
         except DigitDenoiseError as exc:
             tqdm.write(f"error: {exc}", file=sys.stderr)
             failed += 1
-            continue
-        except OSError as exc:
-            tqdm.write(f"error: {target}: cannot write ({exc.strerror or exc}).", file=sys.stderr)
-            failed += 1
-            continue
-        done += 1
-        audio_s += decoded.audio.size / decoded.sample_rate
+        if sum(d.audio.size / d.sample_rate for _, d in pending) >= BATCH_AUDIO_S:
+            flush()
+    flush()
     wall = time.perf_counter() - start
     rtf = compute_s / audio_s if audio_s else float("nan")
     print(f"{done} file(s) denoised, {failed} failed; {audio_s:.1f} s of audio in {wall:.1f} s wall time; "
-          f"real-time factor {rtf:.4f} (model time / audio time); outputs in {out_root}")
+          f"real-time factor {rtf:.4f} (processing time / audio time); outputs in {out_root}")
     return 1 if failed else 0
 
 

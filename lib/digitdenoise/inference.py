@@ -103,16 +103,21 @@ class Enhancer:
         return {"model": self.info.get("model", self.model.model_name), "parameters": self.info.get("parameters"),
                 "sample_rate": self.rate, "window_samples": self.window, "model_dir": str(self.model_dir)}
 
-    def _windows(self, y: np.ndarray) -> np.ndarray:
-        n, w = y.size, self.window
+    def _starts(self, n: int) -> list[int]:
+        """Window starts covering ``n`` samples: one window, or windows overlapping by half."""
+        w = self.window
         if n <= w:
-            return self._run(np.pad(y, (0, w - n))[None])[0][:n]
-        hop = w // 2
-        starts = list(range(0, n - w + 1, hop))
+            return [0]
+        starts = list(range(0, n - w + 1, w // 2))
         if starts[-1] + w < n:
             starts.append(n - w)
-        batch = np.stack([y[s:s + w] for s in starts])
-        out = self._run(batch)
+        return starts
+
+    def _assemble(self, n: int, starts: list[int], out: np.ndarray) -> np.ndarray:
+        """Cross-fade window outputs back into ``n`` samples with triangular weights."""
+        w = self.window
+        if n <= w:
+            return out[0][:n].astype(np.float32)
         ramp = np.minimum(np.arange(1, w + 1), np.arange(w, 0, -1)).astype(np.float64)  # triangle, peak in the middle
         acc, weight = np.zeros(n), np.zeros(n)
         for s, o in zip(starts, out):
@@ -128,19 +133,41 @@ class Enhancer:
 
     def enhance(self, audio: np.ndarray, sample_rate: int) -> np.ndarray:
         """Denoise mono ``audio`` at ``sample_rate``; returns float32 of the same length and rate (chapter 8)."""
+        return self.enhance_many([audio], [sample_rate])[0]
+
+    def enhance_many(self, audios: list[np.ndarray], rates: list[int]) -> list[np.ndarray]:
+        """Denoise several mono signals at once (chapter 8; the ``denoise`` command batches files this
+        way): the windows of all of them go through the model together, which for short files is many
+        times faster than one model call per file. Each result has its input's rate and length."""
         import librosa
 
-        audio = np.asarray(audio, np.float32)
-        if audio.ndim != 1 or audio.size == 0:
-            raise ParameterError(f"enhance() needs non-empty mono audio, got shape {audio.shape}.")
-        if sample_rate <= 0:
-            raise ParameterError(f"sample_rate must be positive, got {sample_rate}.")
-        x = audio if sample_rate == self.rate else librosa.resample(audio, orig_sr=sample_rate, target_sr=self.rate)
-        y = self._windows(x)
-        if sample_rate != self.rate:
-            y = librosa.resample(y, orig_sr=self.rate, target_sr=sample_rate)
-        y = np.pad(y, (0, max(0, audio.size - y.size)))[:audio.size]
-        return y.astype(np.float32)
+        if len(audios) != len(rates):
+            raise ParameterError(f"{len(audios)} signals but {len(rates)} sample rates.")
+        prepared, plans, windows = [], [], []
+        for audio, rate in zip(audios, rates):
+            audio = np.asarray(audio, np.float32)
+            if audio.ndim != 1 or audio.size == 0:
+                raise ParameterError(f"enhance() needs non-empty mono audio, got shape {audio.shape}.")
+            if rate <= 0:
+                raise ParameterError(f"sample_rate must be positive, got {rate}.")
+            x = audio if rate == self.rate else librosa.resample(audio, orig_sr=rate, target_sr=self.rate)
+            starts = self._starts(x.size)
+            padded = np.pad(x, (0, max(0, self.window - x.size)))
+            windows += [padded[s:s + self.window] for s in starts]
+            prepared.append((audio.size, rate, x.size))
+            plans.append(starts)
+        out = self._run(np.stack(windows)) if windows else np.zeros((0, self.window), np.float32)
+        results, k = [], 0
+        for (length, rate, n), starts in zip(prepared, plans):
+            y = self._assemble(n, starts, out[k:k + len(starts)])
+            k += len(starts)
+            if y.size == 0:  # shorter than one sample at the model's rate
+                results.append(np.zeros(length, np.float32))
+                continue
+            if rate != self.rate:
+                y = librosa.resample(y, orig_sr=self.rate, target_sr=rate)
+            results.append(np.pad(y, (0, max(0, length - y.size)))[:length].astype(np.float32))
+        return results
 
 
 def encode_wav(audio: np.ndarray, sample_rate: int, subtype: str | None = None) -> bytes:

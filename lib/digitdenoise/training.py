@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -305,10 +306,33 @@ def load_denoiser(path: str | Path) -> tuple[models.Denoiser, dict]:
     return model, info
 
 
+_INFERENCE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _inference_fn(model: models.Denoiser):
+    """The model's forward pass compiled once into a TensorFlow graph (chapters 5-8). Calling a Keras
+    model eagerly walks its layers in Python on every call: about 50 ms for one window on this CPU, against
+    about 9 ms for the graph (appendix 9 measures the effect)."""
+    fn = _INFERENCE.get(model)
+    if fn is None:
+        n_samples = model.cfg.n_samples
+
+        @tf.autograph.experimental.do_not_convert
+        def forward(x):
+            return model(x, training=False)
+
+        fn = tf.function(forward, input_signature=[tf.TensorSpec((None, n_samples), tf.float32)])
+        _INFERENCE[model] = fn
+    return fn
+
+
 def denoise_batch(model: models.Denoiser, noisy: np.ndarray, *, batch_size: int = 64) -> np.ndarray:
-    """Run a denoiser over ``(n, samples)`` fixed-length clips in batches (chapters 5-7)."""
+    """Run a denoiser over ``(n, samples)`` fixed-length clips in batches (chapters 5-8)."""
     noisy = np.asarray(noisy, dtype=np.float32)
-    out = [model(noisy[i:i + batch_size], training=False).numpy() for i in range(0, len(noisy), batch_size)]
+    if noisy.ndim != 2 or noisy.shape[1] != model.cfg.n_samples:
+        raise ParameterError(f"denoise_batch needs clips of shape (n, {model.cfg.n_samples}), got {noisy.shape}.")
+    forward = _inference_fn(model)
+    out = [forward(noisy[i:i + batch_size]).numpy() for i in range(0, len(noisy), batch_size)]
     return np.concatenate(out) if out else np.zeros_like(noisy)
 
 
