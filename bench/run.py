@@ -316,15 +316,23 @@ def main(argv=None) -> int:
     if args.only != "book":  # the date and machine are those of the measurements
         result.update(date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                       machine=machine(), repeats=args.repeats)
+    measured = result.setdefault("measured", {})
+
+    def stamp(section):
+        measured[section] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
     if args.only in (None, "rtf"):
         print("inference real-time factor", flush=True)
         result["rtf"] = bench_rtf(args.repeats, args.data_home)
+        stamp("rtf")
     if args.only in (None, "features"):
         print("feature extraction", flush=True)
         result["features"] = bench_features(args.repeats, args.data_home)
+        stamp("features")
     if args.only in (None, "training"):
         print("training throughput", flush=True)
         result["training"] = bench_training(args.data_home)
+        stamp("training")
     result["book"] = book_timings()
     write_json(out, result)
     write_text(out.with_suffix(".md"), markdown(result))
