@@ -128,3 +128,20 @@ def test_cli_train_rejects_an_unknown_model(tmp_path, capsys, data_home):
 
     assert cli.main(["--data-home", str(data_home), "train", "--model", "vae", "--out", str(tmp_path)]) == 2
     assert "model='vae' is not in the zoo" in capsys.readouterr().err
+
+
+def test_fine_tuning_starts_from_saved_weights_and_refuses_another_model(data_home, tmp_path):
+    first = _train(data_home, tmp_path / "first", epochs=1)
+    w, speakers, vn, v = _small(data_home)
+    tcfg = training.TrainConfig(model="minimal_cae", epochs=1, batch_size=8, seed=3, kinds=("white", "pink", "babble"),
+                                learning_rate=1e-7, init_from=str(tmp_path / "first"))
+    tuned = training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, tmp_path / "tuned", speakers=speakers,
+                                 verbose=0, echo=lambda *a: None)
+    # at a negligible learning rate one epoch leaves the starting weights (almost) where they were
+    for wa, wb in zip(first.model.network.get_weights(), tuned.model.network.get_weights()):
+        assert np.allclose(wa, wb, atol=1e-3)
+    other = training.TrainConfig(model="mel_cnn", epochs=1, batch_size=8, init_from=str(tmp_path / "first"))
+    with pytest.raises(training.ParameterError, match="fine-tuning needs the same model"):
+        training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, other, tmp_path / "bad", speakers=speakers, verbose=0)
+    with pytest.raises(training.ParameterError, match="snr_range"):
+        training.TrainConfig(model="mask_unet", snr_range=(5.0, -5.0))
