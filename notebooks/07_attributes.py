@@ -113,35 +113,17 @@ values.head()
 # falls back to resampling clips, and says so in the table).
 
 # %% mystnb={"figure": {"caption": "SI-SDR and PESQ improvement of the chosen method per test speaker (left) and per digit (right), mean with 95% bootstrap interval; the number of clips behind each bar is in its label.", "name": "fig-speaker-digit"}}
-def bars(ax, summary, labels, title, xlabel):
-    """Horizontal bars of ``mean`` with its interval, sorted; ``labels`` is a column of ``summary``."""
-    summary = summary.sort_values("mean", kind="stable")
-    y = np.arange(len(summary))
-    colours = ["0.7" if f else "C0" for f in summary.get("flagged", [False] * len(summary))]
-    ax.barh(y, summary["mean"], color=colours)
-    ax.errorbar(summary["mean"], y, xerr=[summary["mean"] - summary["ci_low"], summary["ci_high"] - summary["mean"]],
-                fmt="none", ecolor="black", elinewidth=0.8)
-    ax.set_yticks(y, summary[labels], fontsize="small")
-    ax.axvline(0, color="black", lw=0.8)
-    ax.set(title=title, xlabel=xlabel)
-
-
-per_speaker = {}
-for metric in ("si_sdr_improvement", "pesq_improvement"):
-    rows = []
-    for spk, g in values.groupby("speaker"):
-        mean, lo, hi = evaluation.bootstrap_ci(g[metric], n_boot=n_boot, seed=run.seed)
-        rows.append({"speaker": spk, "clips": int(g[metric].notna().sum()), "mean": mean, "ci_low": lo, "ci_high": hi})
-    per_speaker[metric] = pd.DataFrame(rows)
+per_speaker = {m: evaluation.summarise(values, m, by=("speaker",), n_boot=n_boot, seed=run.seed).rename(columns={"n": "clips"})
+               for m in ("si_sdr_improvement", "pesq_improvement")}
 per_digit = {m: evaluation.speaker_group_summary(values, "digit", m, min_speakers=1, n_boot=n_boot, seed=run.seed)
              for m in ("si_sdr_improvement", "pesq_improvement")}
 fig, axes = plt.subplots(2, 2, figsize=(12, 0.35 * max(10, values["speaker"].nunique()) + 5))
 for i, (metric, unit) in enumerate([("si_sdr_improvement", "SI-SDR improvement (dB)"), ("pesq_improvement", "PESQ improvement")]):
     spk_table = per_speaker[metric].assign(label=lambda t: [f"{v} (n={n})" for v, n in zip(t["speaker"], t["clips"])])
     dig_table = per_digit[metric].assign(label=lambda t: [f"{v} (n={n})" for v, n in zip(t["digit"], t["clips"])])
-    bars(axes[i, 0], spk_table, "label", f"{unit.split(' (')[0]} by speaker", unit)
+    plots.interval_bars(axes[i, 0], spk_table, "label", title=f"{unit.split(' (')[0]} by speaker", xlabel=unit)
     axes[i, 0].set_ylabel("Speaker (clips)")
-    bars(axes[i, 1], dig_table, "label", f"{unit.split(' (')[0]} by digit", unit)
+    plots.interval_bars(axes[i, 1], dig_table, "label", title=f"{unit.split(' (')[0]} by digit", xlabel=unit)
     axes[i, 1].set_ylabel("Digit (clips)")
 fig.suptitle(f"Who benefits from {method}: speakers and digits")
 fig.tight_layout()
@@ -176,7 +158,7 @@ fig, axes = plt.subplots(rows_n, cols, figsize=(4.4 * cols, 2.8 * rows_n + 0.6),
 for ax, attribute in zip(axes.flat, attributes):
     summary = attr_summaries[attribute].copy()
     summary["label"] = [f"{v} ({s} spk, {c} clips)" for v, s, c in zip(summary[attribute], summary["speakers"], summary["clips"])]
-    bars(ax, summary, "label", attribute, "SI-SDR improvement (dB)")
+    plots.interval_bars(ax, summary, "label", title=attribute, xlabel="SI-SDR improvement (dB)")
 for ax in list(axes.flat)[len(attributes):]:
     ax.set_visible(False)
 fig.suptitle(f"SI-SDR improvement of {method} by speaker attribute (grey: fewer than {min_speakers} speakers)")
@@ -190,30 +172,16 @@ plt.show()
 # it and cells with fewer than the minimum are left blank instead of coloured.
 
 # %% mystnb={"figure": {"caption": "Mean SI-SDR improvement (dB) per accent and gender (left) and per accent and digit (right); the second line of each cell is its number of speakers; blank cells have fewer speakers than the chapter's minimum.", "name": "fig-heatmaps"}}
-def heatmap(ax, summary, rows, cols_, title):
-    means = summary.pivot(index=rows, columns=cols_, values="mean")
-    speakers = summary.pivot(index=rows, columns=cols_, values="speakers").reindex_like(means)
-    mask = speakers.isna() | (speakers < min_speakers)
-    labels = means.round(1).astype(str) + "\n" + speakers.fillna(0).astype(int).astype(str) + " spk"
-    if mask.to_numpy().all():
-        ax.text(0.5, 0.5, f"no cell has {min_speakers} or more speakers", ha="center", va="center", transform=ax.transAxes)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    else:
-        sns.heatmap(means, mask=mask, annot=labels.where(~mask, ""), fmt="", cmap="viridis", ax=ax,
-                    cbar_kws={"label": "SI-SDR improvement (dB)"}, annot_kws={"fontsize": "x-small"})
-    ax.set(title=title, xlabel=cols_, ylabel=rows)
-
-
 fig, axes = plt.subplots(1, 2, figsize=(14, 0.5 * max(4, values["accent"].nunique()) + 2.5),
                          gridspec_kw={"width_ratios": [1, 2.2]})
 if "gender" in attributes:
-    heatmap(axes[0], evaluation.speaker_group_summary(values, ["accent", "gender"], "si_sdr_improvement",
-                                                      min_speakers=min_speakers, n_boot=100, seed=run.seed),
-            "accent", "gender", "Accent × gender")
-heatmap(axes[1], evaluation.speaker_group_summary(values, ["accent", "digit"], "si_sdr_improvement",
-                                                  min_speakers=min_speakers, n_boot=100, seed=run.seed),
-        "accent", "digit", "Accent × digit")
+    plots.count_heatmap(axes[0], evaluation.speaker_group_summary(values, ["accent", "gender"], "si_sdr_improvement",
+                                                                  min_speakers=min_speakers, n_boot=100, seed=run.seed),
+                        "accent", "gender", title="Accent × gender", min_count=min_speakers,
+                        value_label="SI-SDR improvement (dB)")
+plots.count_heatmap(axes[1], evaluation.speaker_group_summary(values, ["accent", "digit"], "si_sdr_improvement",
+                                                              min_speakers=min_speakers, n_boot=100, seed=run.seed),
+                    "accent", "digit", title="Accent × digit", min_count=min_speakers, value_label="SI-SDR improvement (dB)")
 fig.suptitle(f"{method}: improvement by accent and gender, and by accent and digit")
 fig.tight_layout()
 plt.show()
@@ -279,14 +247,18 @@ glue("tangled", "; ".join(f"{a} and {b} (V = {v:.2f})" for a, b, v in
 if "recording_date" in meta and "room" in meta:
     dates = meta.groupby("room")["recording_date"].agg(["min", "max", "size"]).rename(columns={"size": "speakers"})
     display(dates)
+    room_note = ("Recording rooms and dates: " + "; ".join(f"{room} from {r['min']:%d %b} to {r['max']:%d %b %Y} "
+                                                            f"({r['speakers']} speakers)" for room, r in dates.iterrows())
+                 + ". Where these periods do not overlap, a room effect is also a period effect.")
+else:
+    room_note = "This dataset's metadata records no rooms or recording dates."
+glue("room_note", room_note, display=False)
 assoc.round(2).set_index(["attribute A", "attribute B"])
 
 # %% [markdown]
 # Pairs tangled strongly (V ≥ 0.5): {glue:text}`tangled`. For such a pair, a difference between groups of
-# one attribute is equally a difference between groups of the other; on AudioMNIST, accent, country and
-# continent largely restate one another, and the recording rooms were used in different periods, so a "room"
-# effect is also a "recording date" effect (table above, where the metadata has dates). Separating them
-# would need speakers who break the pattern, and there are too few of them.
+# one attribute is equally a difference between groups of the other, and separating them would need
+# speakers who break the pattern. {glue:text}`room_note`
 #
 # ## Listen: the speakers who gain most and least
 #

@@ -244,3 +244,10 @@ def test_digit_classifier_learns_clean_digits(fsdd_table):
     assert (pred == train["digit"].to_numpy()).mean() > 0.3  # well above chance (0.1) on its own training clips
     with pytest.raises(errors.ParameterError, match="one digit label per clip"):
         training.train_digit_classifier(clean, train["digit"][:3], CFG)
+
+
+def test_run_peer_rejects_lengths_of_the_wrong_shape():
+    with pytest.raises(errors.ParameterError, match="one value per clip"):
+        baselines.run_peer("rnnoise", np.zeros((2, SR), np.float32), SR, lengths=np.array([SR]))
+    with pytest.raises(errors.ParameterError, match="peer"):
+        baselines.run_peer("speexdsp", np.zeros((1, SR), np.float32), SR)

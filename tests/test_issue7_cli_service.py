@@ -238,3 +238,15 @@ def test_python_client_round_trip_and_errors(server, data_home, tmp_path):
     assert not (tmp_path / "out.wav").exists()
     with pytest.raises(DataError, match="cannot reach the service"):
         post_file("http://127.0.0.1:9", str(src), str(tmp_path / "out.wav"), timeout=5)
+
+
+def test_enhance_input_errors_name_the_problem(enhancer):
+    from digitdenoise.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="2 signals but 1 sample rates"):
+        enhancer.enhance_many([np.zeros(100, np.float32)] * 2, [8000])
+    with pytest.raises(ParameterError, match="non-empty mono audio"):
+        enhancer.enhance(np.zeros((2, 100), np.float32), 8000)
+    with pytest.raises(ParameterError, match="sample_rate must be positive"):
+        enhancer.enhance(np.zeros(100, np.float32), 0)
+    assert enhancer.enhance(np.zeros(3, np.float32), 48000).shape == (3,)  # shorter than one model sample

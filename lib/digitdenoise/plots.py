@@ -62,3 +62,37 @@ def waveform_panel(ax, y: np.ndarray, sr: int, *, title: str, ylim: float | None
     ax.set(title=title, xlabel="Time (s)", ylabel="Amplitude (FS)", xlim=(0, len(y) / sr))
     if ylim:
         ax.set_ylim(-ylim, ylim)
+
+
+def interval_bars(ax, summary, labels: str, *, title: str, xlabel: str) -> None:
+    """Horizontal bars of ``summary["mean"]`` with ``ci_low``..``ci_high`` whiskers, sorted by mean and
+    labelled by column ``labels``; rows with ``flagged`` true are grey (chapter 7: groups with too few
+    speakers are shown, not ranked)."""
+    summary = summary.sort_values("mean", kind="stable")
+    y = np.arange(len(summary))
+    flagged = summary["flagged"] if "flagged" in summary else [False] * len(summary)
+    ax.barh(y, summary["mean"], color=["0.7" if f else "C0" for f in flagged])
+    ax.errorbar(summary["mean"], y, xerr=[summary["mean"] - summary["ci_low"], summary["ci_high"] - summary["mean"]],
+                fmt="none", ecolor="black", elinewidth=0.8)
+    ax.set_yticks(y, summary[labels], fontsize="small")
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set(title=title, xlabel=xlabel)
+
+
+def count_heatmap(ax, summary, rows: str, columns: str, *, title: str, min_count: int, value_label: str) -> None:
+    """Heatmap of ``summary["mean"]`` over ``rows`` x ``columns``; each cell also shows its number of
+    speakers, and cells with fewer than ``min_count`` are left blank (chapter 7)."""
+    import seaborn as sns
+
+    means = summary.pivot(index=rows, columns=columns, values="mean")
+    speakers = summary.pivot(index=rows, columns=columns, values="speakers").reindex_like(means)
+    mask = speakers.isna() | (speakers < min_count)
+    cells = means.round(1).astype(str) + "\n" + speakers.fillna(0).astype(int).astype(str) + " spk"
+    if mask.to_numpy().all():
+        ax.text(0.5, 0.5, f"no cell has {min_count} or more speakers", ha="center", va="center", transform=ax.transAxes)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        sns.heatmap(means, mask=mask, annot=cells.where(~mask, ""), fmt="", cmap="viridis", ax=ax,
+                    cbar_kws={"label": value_label}, annot_kws={"fontsize": "x-small"})
+    ax.set(title=title, xlabel=columns, ylabel=rows)
