@@ -41,6 +41,24 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+# ---------------------------------------------------------------- the audio every inference run uses
+def _test_audio(data_home: str | None):
+    """FSDD's test speaker at -8 dB white noise: ``(noisy 1 s windows, lengths, clips at their own length,
+    60 s stream of the clips back to back)``."""
+    import numpy as np
+
+    from digitdenoise import data, evaluation, noise
+
+    clips = data.assign_split(data.load_clips("fsdd", data_home), seed=0)
+    test = clips[clips["split"] == "test"].reset_index(drop=True)
+    clean, lengths = data.load_waveforms(test, 8000, 8000)
+    noisy = evaluation.eval_mixtures(clean, lengths, noise.NoiseSource(8000), "white", -8.0, seed=0)
+    own = [x[:n] for x, n in zip(noisy, lengths)]
+    concat = np.concatenate(own)
+    stream = np.tile(concat, int(np.ceil(60 * 8000 / concat.size)))[: 60 * 8000]
+    return noisy, lengths, own, stream
+
+
 # ---------------------------------------------------------------- worker: one method on N cores
 def _worker(method: str, cores: int, repeats: int, data_home: str | None) -> dict:
     os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:cores]))
@@ -49,15 +67,11 @@ def _worker(method: str, cores: int, repeats: int, data_home: str | None) -> dic
         os.environ[var] = str(cores)
     import numpy as np
 
-    from digitdenoise import baselines, data, evaluation, features, noise
+    from digitdenoise import baselines, features
 
     cfg = features.FeatureConfig.for_sample_rate(8000)
-    clips = data.assign_split(data.load_clips("fsdd", data_home), seed=0)
-    test = clips[clips["split"] == "test"].reset_index(drop=True)
-    clean, lengths = data.load_waveforms(test, cfg.sample_rate, cfg.n_samples)
-    noisy = evaluation.eval_mixtures(clean, lengths, noise.NoiseSource(8000), "white", -8.0, seed=0)
-    concat = np.concatenate([x[:n] for x, n in zip(noisy, lengths)])
-    stream = np.tile(concat, int(np.ceil(60 * 8000 / concat.size)))[: 60 * 8000]
+    noisy, lengths, own, stream = _test_audio(data_home)
+    concat = np.concatenate(own)
     audio_s = {"FSDD test speaker": float(lengths.sum() / 8000), "60 s stream": 60.0}
     baseline_mb = _peak_rss_mb()
 
@@ -76,9 +90,10 @@ def _worker(method: str, cores: int, repeats: int, data_home: str | None) -> dic
             smallest = min(sizes, key=sizes.get)
             enhancer = inference.Enhancer(model=models.build_denoiser(smallest, cfg))
         load_s = time.perf_counter() - t0
-        runs = {"FSDD test speaker": lambda: training.denoise_batch(enhancer.model, noisy),
+        # each clip at its own length, as the denoise command and the service run them
+        runs = {"FSDD test speaker": lambda: enhancer.enhance_many(own, [8000] * len(own)),
                 "60 s stream": lambda: enhancer.enhance(stream, 8000)}
-        detail = enhancer.describe()["model"] if method == "best model" else smallest
+        detail = f"{enhancer.describe()['model'] if method == 'best model' else smallest}, {enhancer.precision}"
     elif method in ("DeepFilterNet3", "RNNoise"):
         peer = {"DeepFilterNet3": "deepfilternet3", "RNNoise": "rnnoise"}[method]
         reason = baselines.peer_status(peer)
@@ -111,6 +126,94 @@ def _worker(method: str, cores: int, repeats: int, data_home: str | None) -> dic
     out["peak_rss_mb"] = _peak_rss_mb()
     out["rss_before_method_mb"] = baseline_mb
     return out
+
+
+# ---------------------------------------------------------------- profile: where the best model's time goes
+def _median_time(fn, repeats: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2]
+
+
+def _profile_worker(repeats: int, data_home: str | None) -> dict:
+    """The best model on one core: the inference path before and after this appendix's changes, and the
+    after path split into its stages (features, network, mask + inverse STFT)."""
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import numpy as np
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    from digitdenoise import features, inference, training
+
+    cfg = features.FeatureConfig.for_sample_rate(8000)
+    noisy, lengths, own, stream = _test_audio(data_home)
+    fsdd_s = float(lengths.sum() / 8000)
+    enhancer = inference.Enhancer(precision="float32")
+    fast = inference.Enhancer(model=enhancer.model, precision="bfloat16")
+    model = enhancer.model
+    # before: every clip padded to the one-second training window; streams in one-second windows
+    # overlapping by half (two network passes per second of audio)
+    half = cfg.n_samples // 2
+    windows = np.stack([np.pad(stream, (0, cfg.n_samples))[s:s + cfg.n_samples]
+                        for s in range(0, stream.size - half, half)])
+    paths = {
+        "FSDD test speaker": {"before: 1 s windows": lambda: training.denoise_batch(model, noisy),
+                              "after: own length (0.5 s at least)": lambda: enhancer.enhance_many(own, [8000] * len(own)),
+                              "after, bfloat16 network": lambda: fast.enhance_many(own, [8000] * len(own))},
+        "60 s stream": {"before: 1 s windows, half overlap": lambda: training.denoise_batch(model, windows),
+                        "after: 30 s pieces": lambda: enhancer.enhance(stream, 8000),
+                        "after, bfloat16 network": lambda: fast.enhance(stream, 8000)},
+    }
+    audio_s = {"FSDD test speaker": fsdd_s, "60 s stream": 60.0}
+    out = {"paths": {}, "stages": {}}
+    for audio, fns in paths.items():
+        out["paths"][audio] = {name: _median_time(fn, repeats) / audio_s[audio] for name, fn in fns.items()}
+    # the stages of one 30 s piece, each compiled on its own
+    piece = tf.constant(stream[None, : enhancer.window])
+    spec, image = model.frontend.features(piece)
+    net_out = model.network(image, training=False)
+    stages = {
+        "STFT and log-magnitude features": tf.function(lambda x: model.frontend.features(x)),
+        "network (U-Net)": tf.function(lambda x: model.network(x, training=False)),
+        "complex mask and inverse STFT": tf.function(lambda s, o: model.reconstruct(s, o, enhancer.window)),
+    }
+    args = {"STFT and log-magnitude features": (piece,), "network (U-Net)": (image,),
+            "complex mask and inverse STFT": (spec, net_out)}
+    piece_s = enhancer.window / 8000
+    for name, fn in stages.items():
+        out["stages"][name] = _median_time(lambda: fn(*args[name]), repeats) / piece_s
+    net16 = training._bfloat16_network(model)
+    fn16 = tf.function(lambda x: net16(x, training=False))
+    out["stages"]["network in bfloat16 (instead)"] = _median_time(lambda: fn16(image), repeats) / piece_s
+    whole = tf.function(lambda x: model(x, training=False))
+    out["stages"]["whole model call (float32)"] = _median_time(lambda: whole(piece), repeats) / piece_s
+    macs = 0
+    import keras
+
+    for layer in model.network.layers:
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.Conv2DTranspose)):
+            shape = layer.output.shape if not isinstance(layer, keras.layers.Conv2DTranspose) else layer.input.shape
+            per_frame = int(np.prod(layer.kernel.shape)) * shape[1]  # multiply-adds per (pooled) frame
+            macs += per_frame * (image.shape[2] / (model.frontend.n_bins // shape[1]))
+    out["network_gmac_per_audio_s"] = macs / piece_s / 1e9
+    out["network_gflops_achieved"] = 2 * out["network_gmac_per_audio_s"] / out["stages"]["network (U-Net)"]
+    return out
+
+
+def bench_profile(repeats: int, data_home: str | None) -> dict:
+    cmd = [sys.executable, __file__, "--worker", "profile", "--repeats", str(repeats)]
+    if data_home:
+        cmd += ["--data-home", data_home]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    if proc.returncode != 0:
+        return {"missing": proc.stderr.strip().splitlines()[-1:]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def bench_rtf(repeats: int, data_home: str | None) -> list[dict]:
@@ -273,6 +376,19 @@ def markdown(result: dict) -> str:
     for r in result.get("rtf", []):
         if "missing" in r:
             lines.append(f"- {r['method']} ({r['cores']} cores) not measured: {r['missing']}")
+    prof = result.get("profile")
+    if prof and "paths" in prof:
+        lines += ["## Where the best model's time goes (1 core, real-time factor)", "",
+                  "| audio | path | real-time factor |", "| --- | --- | --- |"]
+        for audio, paths in prof["paths"].items():
+            for name, value in paths.items():
+                lines.append(f"| {audio} | {name} | {value:.4f} |")
+        lines += ["", "| stage of one 30 s piece | real-time factor | share |", "| --- | --- | --- |"]
+        total = prof["stages"]["whole model call (float32)"]
+        for name, value in prof["stages"].items():
+            lines.append(f"| {name} | {value:.4f} | {100 * value / total:.0f}% |")
+        lines += ["", f"The network does {prof['network_gmac_per_audio_s']:.2f} G multiply-adds per second of audio "
+                      f"and runs at {prof['network_gflops_achieved']:.0f} GFLOP/s on one core (float32).", ""]
     feats = result.get("features")
     if feats:
         lines += ["## Feature extraction (FSDD, decode + resample + log-magnitude STFT)", "", "| how | clips/s (median) |", "| --- | --- |"]
@@ -299,13 +415,16 @@ def markdown(result: dict) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--only", choices=("rtf", "features", "training", "book"), default=None,
+    parser.add_argument("--only", choices=("rtf", "profile", "features", "training", "book"), default=None,
                         help="refresh one part of an existing results file ('book': the chapter timings only)")
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--out", default=str(RESULTS / "bench.json"))
-    parser.add_argument("--worker", choices=METHODS, help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=(*METHODS, "profile"), help=argparse.SUPPRESS)
     parser.add_argument("--cores", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.worker == "profile":
+        print(json.dumps(_profile_worker(args.repeats, args.data_home)))
+        return 0
     if args.worker:
         print(json.dumps(_worker(args.worker, args.cores, args.repeats, args.data_home)))
         return 0
@@ -325,6 +444,10 @@ def main(argv=None) -> int:
         print("inference real-time factor", flush=True)
         result["rtf"] = bench_rtf(args.repeats, args.data_home)
         stamp("rtf")
+    if args.only in (None, "profile"):
+        print("profile of the best model (1 core)", flush=True)
+        result["profile"] = bench_profile(args.repeats, args.data_home)
+        stamp("profile")
     if args.only in (None, "features"):
         print("feature extraction", flush=True)
         result["features"] = bench_features(args.repeats, args.data_home)

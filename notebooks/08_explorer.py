@@ -67,9 +67,9 @@ if "report_cae" in ex.denoisers:
 # ## Outside the book: your own recordings
 #
 # The same model cleans audio files of any length, sample rate and channel count. `inference.Enhancer`
-# downmixes to mono, resamples to the model's rate, runs one-second windows that overlap by half and
-# cross-fades them with triangular weights, then resamples back: the output has the input's rate and
-# length. Below, three seconds of a held-out speaker (several digits in a row) in pink noise at −5 dB
+# downmixes to mono, resamples to the model's rate and runs the fully convolutional model over the whole
+# signal (long files in 30 s pieces whose cross-faded joins equal one pass; clips under 0.5 s mirrored
+# up to 0.5 s, appendix 9), then resamples back: the output has the input's rate and length. Below, three seconds of a held-out speaker (several digits in a row) in pink noise at −5 dB
 # (babble is the hard case: see chapter 6).
 
 # %%

@@ -251,3 +251,28 @@ def test_run_peer_rejects_lengths_of_the_wrong_shape():
         baselines.run_peer("rnnoise", np.zeros((2, SR), np.float32), SR, lengths=np.array([SR]))
     with pytest.raises(errors.ParameterError, match="peer"):
         baselines.run_peer("speexdsp", np.zeros((1, SR), np.float32), SR)
+
+
+def test_quality_bar_scores_model_and_oracle_on_the_same_clips(data_home):
+    from digitdenoise import inference, training
+
+    model, _ = training.load_denoiser(inference.default_model_dir())
+    bar = evaluation.quality_bar(model, "fsdd", data_home, max_clips=12)
+    r = bar["results"]
+    assert bar["clips"] == 12 and bar["test_speakers"] == ["nicolas"] and bar["noise"] == "white"
+    assert set(r) == {"model", "model_own_length", "oracle_irm"}
+    assert bar["ratio_model_to_irm"] == pytest.approx(r["model"]["si_sdr_improvement_db"]
+                                                      / r["oracle_irm"]["si_sdr_improvement_db"])
+    # the trained model and the oracle both help a lot at -8 dB; the two model paths agree
+    assert r["oracle_irm"]["si_sdr_improvement_db"] > 8 and r["model"]["si_sdr_improvement_db"] > 8
+    assert abs(r["model"]["si_sdr_improvement_db"] - r["model_own_length"]["si_sdr_improvement_db"]) < 0.6
+    for row in r.values():
+        assert row["ci95"][0] <= row["si_sdr_improvement_db"] <= row["ci95"][1]
+    untrained = evaluation.quality_bar(models_mask_unet(), "fsdd", data_home, max_clips=12)
+    assert untrained["ratio_model_to_irm"] < 0.1 and untrained["results"]["oracle_irm"] == r["oracle_irm"]
+
+
+def models_mask_unet():
+    from digitdenoise import features, models
+
+    return models.build_denoiser("mask_unet", features.FeatureConfig.for_sample_rate(8000))

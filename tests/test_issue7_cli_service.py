@@ -14,15 +14,15 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from digitdenoise import cli, inference
-from digitdenoise.errors import AudioFileError
+from digitdenoise import cli, inference, training
+from digitdenoise.errors import AudioFileError, ParameterError
 
 
 @pytest.fixture(scope="module")
 def enhancer():
     if not (inference.default_model_dir() / "model.keras").is_file():
         pytest.fail("the release checkpoint models/release/fsdd-mask_unet is missing", pytrace=False)
-    return inference.Enhancer()
+    return inference.Enhancer(precision="float32")
 
 
 @pytest.fixture
@@ -65,14 +65,61 @@ def test_denoise_files_round_trip(audio_dir, tmp_path, enhancer, capsys):
     assert "4 file(s) denoised, 0 failed" in summary and "real-time factor" in summary
 
 
-def test_long_audio_is_processed_in_overlapping_windows(enhancer, data_home):
+def test_long_audio_in_overlapping_pieces_equals_one_pass(enhancer, data_home):
     clip, sr = sf.read(data_home / "fsdd" / "recordings" / "5_theo_3.wav", dtype="float32")
-    long = np.tile(clip, int(np.ceil(2.7 * sr / clip.size)))[: int(2.7 * sr)]
+    n = int(2.4 * enhancer.window)  # three pieces, the last one overlapping more
+    long = np.tile(clip, int(np.ceil(n / clip.size)))[:n]
+    long = long + 0.05 * np.random.default_rng(0).standard_normal(n).astype(np.float32)
     out = enhancer.enhance(long, sr)
+    pieces = enhancer._pieces(n)
+    assert len(pieces) == 3 and pieces[0][0] == 0 and pieces[-1][1] == n
+    assert all(s % enhancer.unit == 0 and e - s <= enhancer.window for s, e in pieces)
+    assert all(e0 - s1 == enhancer.overlap for (_, e0), (s1, _) in zip(pieces, pieces[1:]))
     assert out.shape == long.shape and np.isfinite(out).all()
-    # the first window alone and the cross-faded whole agree where only that window contributes
-    first = enhancer.enhance(long[: enhancer.window], sr)
-    assert np.allclose(out[: enhancer.window // 2], first[: enhancer.window // 2], atol=1e-4)
+    # the joined pieces equal one pass of the fully convolutional model over the whole signal
+    whole = training.denoise_signals(enhancer.model, [long])[0]
+    assert np.abs(out - whole).max() < 1e-4 * np.abs(whole).max()
+
+
+def test_signals_of_any_length_match_the_training_window(enhancer, data_home):
+    model = enhancer.model  # the trained release model: an untrained one outputs a constant mask
+    cfg, hop = model.cfg, model.cfg.hop_length
+    for n in (1, 63, 64, 65, 447, 448, 449, 8000):
+        frames = training.padded_length(n, cfg) // hop + 1
+        assert training.padded_length(n, cfg) >= n and frames % 8 == 0 and frames - 8 < n / hop + 1
+    clip, _ = sf.read(data_home / "fsdd" / "recordings" / "3_jackson_0.wav", dtype="float32")
+    x = np.tile(clip, 3)[:7000] + 0.05 * np.random.default_rng(1).standard_normal(7000).astype(np.float32)
+    y, short, one = training.denoise_signals(model, [x, x[:1000], x[:1]])
+    window = training.denoise_batch(model, np.pad(x, (0, 8000 - x.size), mode="symmetric")[None])[0]
+    assert (y.size, short.size, one.size) == (7000, 1000, 1) and np.isfinite(one).all()
+    # extended to 7.2 s (= 8 frames) instead of a whole second, the output only differs within the
+    # U-Net's reach (about 0.4 s) of the end
+    keep = 7000 - int(0.45 * cfg.sample_rate)
+    assert np.abs(y[:keep] - window[:keep]).max() < 1e-4 * np.abs(window).max()
+    assert np.abs(y - window[:7000]).max() > 0  # the extension is really shorter
+    with pytest.raises(ParameterError, match="signal 1 must be non-empty"):
+        training.denoise_signals(model, [clip, np.zeros(0, np.float32)])
+
+
+def test_short_files_keep_the_quality_of_the_training_window(enhancer, data_home):
+    """The path the command and the service take (each clip alone, at its own length) must score like the
+    evaluation's one-second windows; appending silence instead of mirroring lost about 10 dB here."""
+    from digitdenoise import data, evaluation, noise
+
+    cfg = enhancer.model.cfg
+    clips = data.assign_split(data.load_clips("fsdd", data_home), seed=0)
+    test = data.subsample(clips[clips["split"] == "test"], 40, seed=0).reset_index(drop=True)
+    clean, lengths = data.load_waveforms(test, cfg.sample_rate, cfg.n_samples)
+    noisy = evaluation.eval_mixtures(clean, lengths, noise.NoiseSource(cfg.sample_rate), "white", -8.0, seed=0)
+    own = enhancer.enhance_many([x[:n] for x, n in zip(noisy, lengths)], [cfg.sample_rate] * len(noisy))
+    own = np.stack([np.pad(y, (0, cfg.n_samples - y.size)) for y in own])
+    bf16 = training.denoise_signals(enhancer.model, [x[:n] for x, n in zip(noisy, lengths)], precision="bfloat16")
+    bf16 = np.stack([np.pad(y, (0, cfg.n_samples - y.size)) for y in bf16])
+    scores = {name: evaluation.si_sdr_table(clean, noisy, est, lengths)["si_sdr_improvement"].mean()
+              for name, est in (("own", own), ("window", training.denoise_batch(enhancer.model, noisy)),
+                                ("bfloat16", bf16))}
+    assert scores["window"] > 8.0 and scores["own"] > scores["window"] - 0.4, scores
+    assert abs(scores["bfloat16"] - scores["own"]) < 0.1, scores  # bfloat16 arithmetic: the same quality
 
 
 def test_bad_inputs_fail_one_by_one_with_clear_messages(audio_dir, tmp_path, enhancer, capsys):

@@ -137,3 +137,21 @@ def test_mixtures_share_noise_draws_given_a_seed(fsdd_table):
     b = noise.mixtures(clips, src, "white", -8, seed=3)
     assert all(np.array_equal(x[1], y[1]) for x, y in zip(a, b))
     assert all(metrics.snr_db(c, x) == pytest.approx(-8, abs=0.01) for c, x in a)
+
+
+def test_speed_perturb_shifts_pitch_and_tempo_together(fsdd_table, data_home):
+    sr = 8000
+    t = np.arange(sr) / sr
+    tone = (0.5 * np.sin(2 * np.pi * 440 * t) * (t < 0.5)).astype(np.float32)[None]
+    fast = noise.speed_perturb(tone, 1.1, sr)
+    assert fast.shape == tone.shape
+    spectrum = np.abs(np.fft.rfft(fast[0]))
+    assert abs(np.argmax(spectrum) * sr / fast.shape[1] - 484) < 3  # 440 Hz played 10% faster
+    active = np.flatnonzero(np.abs(fast[0]) > 0.05)
+    assert abs(active[-1] / sr - 0.5 / 1.1) < 0.01  # and 10% shorter
+    clips, _ = data.load_waveforms(fsdd_table.head(3), sr, sr)
+    slow = noise.speed_perturb(clips, 0.9, sr)
+    assert slow.shape == clips.shape and np.all(np.abs(slow).max(axis=1) > 0)
+    assert np.array_equal(noise.speed_perturb(clips, 1.0, sr), clips)
+    with pytest.raises(ParameterError, match="speed factor"):
+        noise.speed_perturb(clips, 3.0, sr)

@@ -145,3 +145,34 @@ def test_fine_tuning_starts_from_saved_weights_and_refuses_another_model(data_ho
         training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, other, tmp_path / "bad", speakers=speakers, verbose=0)
     with pytest.raises(training.ParameterError, match="snr_range"):
         training.TrainConfig(model="mask_unet", snr_range=(5.0, -5.0))
+
+
+def test_a_specialist_is_validated_on_its_own_noise_only(data_home, tmp_path, capsys):
+    from digitdenoise import cli
+
+    white = training.prepare_data("fsdd", data_home, clips_per_speaker=8, max_val_clips=12, kinds=["white"])
+    assert white.val_kinds == ["white"] and len(white.val_noisy) == len(white.val_clean) > 0
+    mixed = training.prepare_data("fsdd", data_home, clips_per_speaker=8, max_val_clips=12)
+    assert {"white", "pink", "babble"} <= set(mixed.val_kinds)
+    recordings = training.prepare_data("fsdd", data_home, clips_per_speaker=8, max_val_clips=12, kinds=["recording"])
+    assert recordings.val_kinds and not {"white", "pink", "brown", "babble"} & set(recordings.val_kinds)
+    # the same validation clean clips, and the white clips get the same noise draw as in the mixed set
+    assert np.array_equal(white.val_clean, mixed.val_clean)
+    assert np.array_equal(white.val_noisy[0], mixed.val_noisy[0])
+    with pytest.raises(training.ParameterError, match="noise kinds \\['violet'\\]"):
+        training.prepare_data("fsdd", data_home, kinds=["violet"])
+    assert cli.main(["--data-home", str(data_home), "train", "--noise-kinds", "violet", "--out", str(tmp_path)]) == 2
+    assert "choose one or more of white, pink, brown, recording, babble" in capsys.readouterr().err
+
+
+def test_speed_perturbed_copies_join_the_training_set(data_home, tmp_path):
+    w, speakers, vn, v = _small(data_home)
+    tcfg = training.TrainConfig(model="minimal_cae", epochs=1, batch_size=8, seed=3, kinds=("white", "babble"),
+                                speed_factors=(0.9, 1.1))
+    assert tcfg.to_dict()["speed_factors"] == [0.9, 1.1]
+    assert "speed_factors" not in training.TrainConfig(model="mask_unet").to_dict()  # older saved configurations still match
+    result = training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, tmp_path / "sp", speakers=speakers,
+                                  verbose=0, echo=lambda *a: None)
+    assert len(result.history) == 1 and np.isfinite(result.history["loss"]).all()
+    with pytest.raises(training.ParameterError, match="speed factor"):
+        training.TrainConfig(model="mask_unet", speed_factors=(3.0,))

@@ -51,7 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--val-clips", type=int, default=280, help="validation clips (one noise type each)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--snr-range", type=float, nargs=2, default=(-10.0, 5.0), metavar=("LOW", "HIGH"),
-                       help="training SNRs in dB, drawn uniformly")
+                       help="training SNRs in dB over the one-second window (padding included), drawn uniformly")
+    train.add_argument("--val-snr", type=float, default=-8.0,
+                       help="SNR of the validation mixtures in dB, over the one-second window (default -8)")
+    train.add_argument("--noise-kinds", nargs="+", default=None, metavar="KIND",
+                       help="train and validate on these noise types only (default: white pink brown recording babble)")
+    train.add_argument("--speed-factors", type=float, nargs="+", default=(), metavar="F",
+                       help="add copies of the training clips played F times faster (e.g. 0.9 1.1)")
     train.add_argument("--patience", type=int, default=4, help="epochs without improvement before stopping")
     train.add_argument("--init-from", default=None, help="saved model folder to fine-tune instead of starting afresh")
     train.add_argument("--out", required=True, help="output folder (resumes if it holds a checkpoint)")
@@ -127,10 +133,13 @@ def _main(args) -> int:
         tcfg = training.TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                                     learning_rate=args.learning_rate, seed=args.seed,
                                     time_budget_s=args.time_budget, snr_range=tuple(args.snr_range),
-                                    patience=args.patience, init_from=args.init_from)
+                                    patience=args.patience, init_from=args.init_from,
+                                    speed_factors=tuple(args.speed_factors),
+                                    **({"kinds": tuple(args.noise_kinds)} if args.noise_kinds else {}))
         prepared = training.prepare_data(args.dataset, args.data_home, seed=args.seed,
                                          clips_per_speaker=args.clips_per_speaker,
-                                         max_val_clips=args.val_clips, progress=True)
+                                         max_val_clips=args.val_clips, kinds=args.noise_kinds,
+                                         val_snr_db=args.val_snr, progress=True)
         result = training.train_model(prepared.train_clean, prepared.source, prepared.val_noisy,
                                       prepared.val_clean, prepared.cfg, tcfg, args.out,
                                       speakers=prepared.train_speakers)
@@ -153,7 +162,7 @@ def _main(args) -> int:
 
 
 # ---------------------------------------------------------------- the `denoise` command
-DENOISE_USAGE = """denoise INPUT... -o OUTDIR [--model DIR] [--overwrite] [--max-seconds S]
+DENOISE_USAGE = """denoise INPUT... -o OUTDIR [--model DIR] [--overwrite] [--max-seconds S] [--precision P]
        denoise serve [--host 127.0.0.1] [--port 8000] [--model DIR] [--max-upload-mb MB] [--max-seconds S]"""
 
 
@@ -166,6 +175,8 @@ def _denoise_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
     p.add_argument("--max-seconds", type=float, default=600.0, help="refuse files longer than this (default 600)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"),
+                   help="network arithmetic (default auto: bfloat16 where the CPU has AVX-512 BF16)")
     return p
 
 
@@ -177,6 +188,8 @@ def _serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=4)
     p.add_argument("--max-upload-mb", type=float, default=20.0)
     p.add_argument("--max-seconds", type=float, default=60.0, help="longest accepted audio (s)")
+    p.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"),
+                   help="network arithmetic (default auto: bfloat16 where the CPU has AVX-512 BF16)")
     return p
 
 
@@ -192,7 +205,7 @@ def _serve(args) -> int:
     from .inference import Enhancer
     from .service import serve
 
-    serve(Enhancer(args.model), host=args.host, port=args.port, threads=args.threads,
+    serve(Enhancer(args.model, precision=args.precision), host=args.host, port=args.port, threads=args.threads,
           max_upload_mb=args.max_upload_mb, max_seconds=args.max_seconds)
     return 0
 
@@ -213,7 +226,7 @@ def _denoise_files(args) -> int:
               "(looked for .wav, .flac, .ogg, .aiff).", file=sys.stderr)
         return 1
     out_root = Path(args.out)
-    enhancer = Enhancer(args.model)
+    enhancer = Enhancer(args.model, precision=args.precision)
     start = time.perf_counter()
     done, failed, audio_s, compute_s = 0, len(problems), 0.0, 0.0
     pending: list[tuple[Path, object]] = []  # decoded files waiting to go through the model together

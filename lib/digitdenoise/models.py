@@ -68,7 +68,8 @@ class Frontend:
 
     ``scaled = (log(|S| + floor) - log(floor)) / (log(n_fft / 2) - log(floor))``: 0 is silence, 1 the
     magnitude of a full-scale sine. Model inputs are ``(freq, frames, 1)`` with the Nyquist bin dropped
-    and frames padded with silence to a multiple of 8.
+    and frames padded with silence to a multiple of 8. The networks leave the frame axis free, so the same
+    weights run on a one-second training window or on a whole recording (chapter 8, appendix 9).
     """
 
     cfg: FeatureConfig
@@ -94,12 +95,12 @@ class Frontend:
         return int(math.ceil(self.cfg.n_frames / 8) * 8)
 
     @property
-    def input_shape(self) -> tuple[int, int, int]:
-        return (self.n_bins, self.padded_frames, 1)
+    def input_shape(self) -> tuple[int, None, int]:
+        return (self.n_bins, None, 1)
 
     @property
-    def mel_input_shape(self) -> tuple[int, int, int]:
-        return (self.cfg.n_mels, self.padded_frames, 1)
+    def mel_input_shape(self) -> tuple[int, None, int]:
+        return (self.cfg.n_mels, None, 1)
 
     def scale(self, log_mag: tf.Tensor) -> tf.Tensor:
         return (log_mag - self.lo) / (self.hi - self.lo)
@@ -107,15 +108,19 @@ class Frontend:
     def unscale(self, scaled: tf.Tensor) -> tf.Tensor:
         return scaled * (self.hi - self.lo) + self.lo
 
-    def to_image(self, frames_by_freq: tf.Tensor) -> tf.Tensor:
-        """``(batch, frames, freqs)`` -> ``(batch, freqs[:n_bins], padded_frames, 1)``."""
-        x = tf.transpose(frames_by_freq, [0, 2, 1])[:, : self.n_bins, :]
-        x = tf.pad(x, [[0, 0], [0, 0], [0, self.padded_frames - self.n_frames]])
-        return x[..., None]
+    @staticmethod
+    def _pad_to_8(x: tf.Tensor) -> tf.Tensor:
+        """``(batch, freq, frames)`` padded with zeros (silence) to a multiple of 8 frames."""
+        return tf.pad(x, [[0, 0], [0, 0], [0, tf.math.floormod(-tf.shape(x)[2], 8)]])
 
-    def from_image(self, image: tf.Tensor, n_freqs: int, fill: float = 0.0) -> tf.Tensor:
-        """Inverse of :meth:`to_image`: ``(batch, bins, padded, 1)`` -> ``(batch, frames, n_freqs)``."""
-        x = image[..., 0][:, :, : self.n_frames]
+    def to_image(self, frames_by_freq: tf.Tensor) -> tf.Tensor:
+        """``(batch, frames, freqs)`` -> ``(batch, freqs[:n_bins], frames padded to a multiple of 8, 1)``."""
+        x = tf.transpose(frames_by_freq, [0, 2, 1])[:, : self.n_bins, :]
+        return self._pad_to_8(x)[..., None]
+
+    def from_image(self, image: tf.Tensor, n_freqs: int, n_frames, fill: float = 0.0) -> tf.Tensor:
+        """Inverse of :meth:`to_image`: ``(batch, bins, padded, 1)`` -> ``(batch, n_frames, n_freqs)``."""
+        x = image[..., 0][:, :, :n_frames]
         missing = n_freqs - x.shape[1]
         x = tf.pad(x, [[0, 0], [0, missing], [0, 0]], constant_values=fill)
         return tf.transpose(x, [0, 2, 1])
@@ -132,8 +137,7 @@ class Frontend:
         mel_mag = tf.sqrt(tf.matmul(tf.abs(spec) ** 2, fb) + 1e-12)
         log_mel = tf.math.log(mel_mag + self.cfg.log_floor)
         x = tf.transpose(self.scale(log_mel), [0, 2, 1])
-        x = tf.pad(x, [[0, 0], [0, 0], [0, self.padded_frames - self.n_frames]])
-        return x[..., None]
+        return self._pad_to_8(x)[..., None]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -312,21 +316,22 @@ class Denoiser(keras.Model):
 
     def reconstruct(self, spec: tf.Tensor, out: tf.Tensor, length: int) -> tf.Tensor:
         fe, n_freqs = self.frontend, self.cfg.n_freqs
+        n_frames = tf.shape(spec)[1]
         if self.entry.head == "magnitude":
-            log_mag = fe.unscale(fe.from_image(out, n_freqs, fill=0.0))
+            log_mag = fe.unscale(fe.from_image(out, n_freqs, n_frames, fill=0.0))
             mag = tf.nn.relu(tf.exp(log_mag) - self.cfg.log_floor)
             phase = spec / tf.cast(tf.maximum(tf.abs(spec), 1e-8), spec.dtype)
             est = tf.cast(mag, spec.dtype) * phase
         elif self.entry.head == "mel_gain":
             noisy_mel = fe.mel_features(spec)
-            gain_mel = tf.exp((out - noisy_mel) * (fe.hi - fe.lo))[..., 0][:, :, : fe.n_frames]  # (B, mels, T)
+            gain_mel = tf.exp((out - noisy_mel) * (fe.hi - fe.lo))[..., 0][:, :, :n_frames]  # (B, mels, T)
             gain = tf.transpose(tf.einsum("bmt,mf->bft", gain_mel, self._mel_to_linear), [0, 2, 1])
             est = spec * tf.cast(gain, spec.dtype)
         else:  # complex mask
             # z = (1 + a) + i b: the zero-initialised output layer starts close to the identity mask;
             # M = z * B tanh(|z| / B) / |z| keeps the direction of z and bounds |M| smoothly by B.
-            real = 1.0 + fe.from_image(out[..., :1], n_freqs)
-            imag = fe.from_image(out[..., 1:], n_freqs)
+            real = 1.0 + fe.from_image(out[..., :1], n_freqs, n_frames)
+            imag = fe.from_image(out[..., 1:], n_freqs, n_frames)
             radius = tf.sqrt(real**2 + imag**2 + 1e-12)
             scale = MASK_BOUND * tf.tanh(radius / MASK_BOUND) / radius
             est = spec * tf.complex(real * scale, imag * scale)
@@ -344,7 +349,7 @@ class Denoiser(keras.Model):
                                 noisy.shape[-1]).numpy()
 
     def call(self, noisy, training=False):
-        length = noisy.shape[-1] if noisy.shape[-1] is not None else self.cfg.n_samples
+        length = noisy.shape[-1] if noisy.shape[-1] is not None else tf.shape(noisy)[-1]
         spec, image = self.frontend.features(noisy)
         inp = self.frontend.mel_features(spec) if self.entry.input_kind == "mel" else image
         out = self.network(inp, training=training)
