@@ -48,6 +48,9 @@ def main(argv=None) -> int:
     for name, r in rows.items():
         print(f"{name:>16}: SI-SDR improvement {r['si_sdr_improvement_db']:+.2f} dB "
               f"(95% CI {r['ci95'][0]:+.2f} to {r['ci95'][1]:+.2f}), output SI-SDR {r['si_sdr_out_db']:+.2f} dB")
+    d = bar["model_minus_irm_db"]
+    print(f"paired difference model - IRM: {d['mean']:+.2f} dB (95% CI {d['ci95'][0]:+.2f} to {d['ci95'][1]:+.2f}); "
+          f"the model is better on {100 * d['share_of_clips_model_better']:.0f}% of clips")
     print(f"ratio model / oracle IRM: {ratio:.3f} ({bar['clips']} clips of {', '.join(result['test_speakers'])}, "
           f"{args.noise} noise at {args.snr:g} dB) -> {args.out}")
     return 0

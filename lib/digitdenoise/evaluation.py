@@ -464,7 +464,8 @@ def quality_bar(model, dataset: str = "fsdd", data_home=None, *, noise_kind: str
 
     Returns the mean SI-SDR improvement with its 95% CI for the model on the one-second evaluation windows,
     for the model on each clip alone at its own length (the path of the ``denoise`` command and the
-    service), and for the oracle IRM, plus ``ratio`` = model / IRM on the windows."""
+    service), and for the oracle IRM, plus ``ratio_model_to_irm`` (on the windows) and the paired per-clip
+    difference model - IRM with its 95% CI."""
     import time
 
     from . import baselines, data, noise
@@ -487,12 +488,16 @@ def quality_bar(model, dataset: str = "fsdd", data_home=None, *, noise_kind: str
     own = denoise_signals(model, [x[:n] for x, n in zip(noisy, lengths)])
     own = np.stack([np.pad(y, (0, cfg.n_samples - y.size)) for y in own])
     estimates = {"model": windows, "model_own_length": own, "oracle_irm": baselines.ideal_ratio_mask(clean, noisy, cfg)}
-    rows = {}
+    rows, per_clip = {}, {}
     for name, est in estimates.items():
         table = si_sdr_table(clean, noisy, est, lengths)
-        mean, lo, hi = mean_ci(table["si_sdr_improvement"])
+        per_clip[name] = table["si_sdr_improvement"].to_numpy()
+        mean, lo, hi = mean_ci(per_clip[name])
         rows[name] = {"si_sdr_improvement_db": mean, "ci95": [lo, hi], "si_sdr_out_db": float(table["si_sdr_out"].mean())}
+    diff = per_clip["model"] - per_clip["oracle_irm"]  # paired: same clip, same noise draw
+    mean, lo, hi = mean_ci(diff)
     return {"dataset": dataset, "test_speakers": sorted(test["speaker"].unique()), "clips": int(len(test)),
             "noise": noise_kind, "snr_db": snr_db, "seed": seed, "results": rows,
+            "model_minus_irm_db": {"mean": mean, "ci95": [lo, hi], "share_of_clips_model_better": float(np.mean(diff > 0))},
             "ratio_model_to_irm": rows["model"]["si_sdr_improvement_db"] / rows["oracle_irm"]["si_sdr_improvement_db"],
             "model_seconds": model_seconds, "audio_seconds": float(lengths.sum() / cfg.sample_rate)}
