@@ -188,3 +188,12 @@ def test_clip_statistics_measure_real_audio(fsdd_table):
     assert stats["rms_dbfs"].between(-60, 0).all()
     assert (stats["peak_dbfs"] > stats["rms_dbfs"]).all()
     assert (stats["lead_silence_s"] + stats["trail_silence_s"] < stats["duration_s"]).all()
+
+
+def test_a_cached_rerun_reads_exactly_the_first_run_s_samples(fsdd_table, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITDENOISE_CACHE", str(tmp_path))
+    table = fsdd_table.head(5)
+    first, n1 = data.load_waveforms(table, 8000, 8000)
+    assert list((tmp_path / "waveforms").glob("*.npz"))
+    again, n2 = data.load_waveforms(table, 8000, 8000)
+    assert np.array_equal(first, again) and np.array_equal(n1, n2)

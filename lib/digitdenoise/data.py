@@ -601,7 +601,10 @@ def load_waveforms(table: pd.DataFrame, sr: int, n_samples: int, *, cache: bool 
     waveforms = np.stack([r[0] for r in results])
     lengths = np.array([r[1] for r in results], dtype=np.int64)
     if cache:
+        stored = np.round(np.clip(waveforms, -1, 1) * 32767).astype(np.int16)
         with atomic_path(cache_file, suffix=".npz") as tmp:
             with open(tmp, "wb") as fh:
-                np.savez(fh, waveforms=np.round(np.clip(waveforms, -1, 1) * 32767).astype(np.int16), lengths=lengths)
+                np.savez(fh, waveforms=stored, lengths=lengths)
+        # return what the cache holds, so a first run and a cached rerun compute on identical samples
+        waveforms = stored.astype(np.float32) / 32767.0
     return waveforms, lengths
