@@ -152,8 +152,9 @@ else:
 #   digit fills only partly (chapter 3); long audio goes through in 30 s pieces instead of one-second
 #   windows that overlap by half, so each sample passes through the network about once instead of twice.
 #   The padding *mirrors* the clip: appending digital silence, which the model never met in training,
-#   cost about 10 dB of SI-SDR improvement, and clips shorter than 0.5 s are mirrored up to 0.5 s, which
-#   keeps the score within 0.1 dB of the evaluation's windows (chapter 5's quality bar measures both).
+#   cost most of the SI-SDR improvement (a test now guards against it), and clips shorter than 0.5 s are
+#   mirrored up to 0.5 s so the model has some noise-only context; chapter 5's quality bar scores this
+#   path next to the evaluation's one-second windows.
 # - **A compiled graph** instead of Keras' layer-by-layer Python calls (chapter 5's `denoise_batch`).
 # - **bfloat16 arithmetic** in the network on CPUs that have it (this one has AVX-512 BF16): the network
 #   runs {glue:text}`bf16_gain` times faster with the same SI-SDR (tested); the `denoise` command and the service

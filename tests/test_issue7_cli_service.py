@@ -297,3 +297,10 @@ def test_enhance_input_errors_name_the_problem(enhancer):
     with pytest.raises(ParameterError, match="sample_rate must be positive"):
         enhancer.enhance(np.zeros(100, np.float32), 0)
     assert enhancer.enhance(np.zeros(3, np.float32), 48000).shape == (3,)  # shorter than one model sample
+
+
+def test_an_unknown_precision_is_refused_by_name(enhancer):
+    with pytest.raises(ParameterError, match="precision='half': choose auto, float32, bfloat16"):
+        inference.Enhancer(model=enhancer.model, precision="half")
+    with pytest.raises(ParameterError, match="precision='half'"):
+        training.denoise_signals(enhancer.model, [np.zeros(100, np.float32)], precision="half")

@@ -500,4 +500,5 @@ def quality_bar(model, dataset: str = "fsdd", data_home=None, *, noise_kind: str
             "noise": noise_kind, "snr_db": snr_db, "seed": seed, "results": rows,
             "model_minus_irm_db": {"mean": mean, "ci95": [lo, hi], "share_of_clips_model_better": float(np.mean(diff > 0))},
             "ratio_model_to_irm": rows["model"]["si_sdr_improvement_db"] / rows["oracle_irm"]["si_sdr_improvement_db"],
-            "model_seconds": model_seconds, "audio_seconds": float(lengths.sum() / cfg.sample_rate)}
+            "model_seconds": model_seconds, "audio_seconds": float(lengths.sum() / cfg.sample_rate),
+            "window_minus_clip_snr_db": float(np.mean(10 * np.log10(lengths / cfg.n_samples)))}
