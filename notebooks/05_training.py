@@ -215,7 +215,14 @@ pd.DataFrame([{"model": "best model used by chapters 6-7", "SI-SDR improvement (
 #   `noise.speed_perturb`) shift the formants the way a longer or shorter vocal tract does, a cheap
 #   stand-in for more speakers. The first step trains with those two copies; its validation score was
 #   still rising when its time budget ended, so a second step continues from it with copies at 5, 10 and
-#   15% either way and a lower learning rate.
+#   15% either way and a lower learning rate;
+# * *a quieter last step*: with four voices the validation score wanders by a tenth of a dB or more from
+#   one epoch to the next. The third step adds copies at 20% either way, halves the learning rate again
+#   and holds it constant, and makes each epoch a fresh random 6,000 of the (now nine-fold) training clips,
+#   so that validation looks at the model more often. It also keeps the running mean of the weights of all
+#   its epochs (stochastic weight averaging, `average_weights` in `TrainConfig`) as a candidate next to
+#   each single epoch; validation on the held-out speaker picks whichever is better, and the test speaker
+#   is never consulted. Every candidate's validation score is in the checkpoint's `history.csv`.
 #
 # The model trained in this chapter, with this profile's short budget, is measured too.
 

@@ -176,3 +176,35 @@ def test_speed_perturbed_copies_join_the_training_set(data_home, tmp_path):
     assert len(result.history) == 1 and np.isfinite(result.history["loss"]).all()
     with pytest.raises(training.ParameterError, match="speed factor"):
         training.TrainConfig(model="mask_unet", speed_factors=(3.0,))
+
+
+def test_weight_averaging_keeps_the_running_mean_of_the_epochs_and_resumes(data_home, tmp_path):
+    import keras
+
+    w, speakers, vn, v = _small(data_home)
+
+    def run(out, epochs):
+        tcfg = training.TrainConfig(model="minimal_cae", epochs=epochs, batch_size=8, seed=3, kinds=("white", "pink"),
+                                    average_weights=True, patience=5)
+        return training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, out, speakers=speakers,
+                                    verbose=0, echo=lambda *a: None)
+
+    assert "average_weights" not in training.TrainConfig(model="mask_unet").to_dict()  # older configurations match
+    run(tmp_path / "one", 1)
+    first = keras.models.load_model(tmp_path / "one" / "checkpoint.keras").get_weights()
+    both = run(tmp_path / "two", 2)
+    second = keras.models.load_model(tmp_path / "two" / "checkpoint.keras").get_weights()
+    average = keras.models.load_model(tmp_path / "two" / "average.keras").get_weights()
+    assert any(not np.allclose(a, b) for a, b in zip(first, second))  # the epochs moved the weights
+    for a, b, m in zip(first, second, average):
+        assert np.allclose(m, (a + b) / 2, atol=1e-6)
+    history = both.history
+    assert np.isclose(history["val_loss_average"][0], history["val_loss"][0], rtol=1e-4)  # a mean of one epoch
+    info = json.loads((tmp_path / "two" / "train_config.json").read_text())
+    winner = "mean of epochs 1-2" if history["val_loss_average"][1] < min(history["val_loss"]) else None
+    assert info["best_epoch"] == (winner or int(history["val_loss"].idxmin()) + 1)
+    # stopped after one epoch and started again: the same average as the uninterrupted run
+    run(tmp_path / "one", 2)
+    resumed = keras.models.load_model(tmp_path / "one" / "average.keras").get_weights()
+    for a, b in zip(average, resumed):
+        assert np.allclose(a, b, atol=1e-5)

@@ -59,6 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--speed-factors", type=float, nargs="+", default=(), metavar="F",
                        help="add copies of the training clips played F times faster (e.g. 0.9 1.1)")
     train.add_argument("--patience", type=int, default=4, help="epochs without improvement before stopping")
+    train.add_argument("--lr-patience", type=int, default=2,
+                       help="epochs without improvement before the learning rate halves")
+    train.add_argument("--clips-per-epoch", type=int, default=None,
+                       help="training clips per epoch, a fresh random subset each epoch (default: all)")
+    train.add_argument("--average-weights", action="store_true",
+                       help="also validate the running mean of every epoch's weights and keep it if it is better")
     train.add_argument("--init-from", default=None, help="saved model folder to fine-tune instead of starting afresh")
     train.add_argument("--out", required=True, help="output folder (resumes if it holds a checkpoint)")
     book = sub.add_parser("book", help="fetch data, run every chapter, build the book")
@@ -134,7 +140,8 @@ def _main(args) -> int:
                                     learning_rate=args.learning_rate, seed=args.seed,
                                     time_budget_s=args.time_budget, snr_range=tuple(args.snr_range),
                                     patience=args.patience, init_from=args.init_from,
-                                    speed_factors=tuple(args.speed_factors),
+                                    speed_factors=tuple(args.speed_factors), lr_patience=args.lr_patience,
+                                    clips_per_epoch=args.clips_per_epoch, average_weights=args.average_weights,
                                     **({"kinds": tuple(args.noise_kinds)} if args.noise_kinds else {}))
         prepared = training.prepare_data(args.dataset, args.data_home, seed=args.seed,
                                          clips_per_speaker=args.clips_per_speaker,

@@ -72,6 +72,7 @@ class TrainConfig:
     time_budget_s: float | None = None  # stop after the epoch that crosses this
     init_from: str | None = None  # start from this saved denoiser's weights (fine-tuning) instead of random
     speed_factors: tuple[float, ...] = ()  # extra copies of the training clips played this much faster
+    average_weights: bool = False  # also validate the running mean of every epoch's weights (weight averaging)
 
     def __post_init__(self):
         models.zoo_entry(self.model)
@@ -80,6 +81,7 @@ class TrainConfig:
         if self.learning_rate is not None:
             check_number("learning_rate", self.learning_rate, minimum=1e-7, maximum=1.0)
         check_number("patience", self.patience, minimum=1, integer=True)
+        check_number("lr_patience", self.lr_patience, minimum=1, integer=True)
         if self.clips_per_epoch is not None:
             check_number("clips_per_epoch", self.clips_per_epoch, minimum=1, integer=True)
         if self.time_budget_s is not None:
@@ -98,8 +100,9 @@ class TrainConfig:
         d = dataclasses.asdict(self)
         d["snr_range"], d["kinds"] = list(self.snr_range), list(self.kinds)
         d["speed_factors"] = list(self.speed_factors)
-        if not d["speed_factors"]:  # configurations saved before the option existed compare equal
-            del d["speed_factors"]
+        for key in ("speed_factors", "average_weights"):  # configurations saved before these options
+            if not d[key]:  # existed compare equal
+                del d[key]
         return d
 
     def fingerprint(self) -> str:
@@ -182,7 +185,9 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
     Seed networks learn in their feature domain with their own losses; the best model learns on the
     waveform with negative SI-SDR. The learning rate halves after ``lr_patience`` epochs without a
     better validation loss; training stops after ``patience`` such epochs, at ``epochs``, or after the
-    epoch that exceeds ``time_budget_s``. The weights of the best validation epoch are kept.
+    epoch that exceeds ``time_budget_s``. The weights of the best validation epoch are kept; with
+    ``average_weights`` the running mean of the weights of every epoch so far is a candidate as well
+    (its validation loss is the history's ``val_loss_average``), and ``best_epoch`` names which won.
     Writes ``model.keras``, ``feature_config.json``, ``train_config.json`` and ``history.csv`` to
     ``out_dir``; ``checkpoint.keras`` and ``state.json`` hold the resumable state.
     """
@@ -246,6 +251,15 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
             return denoiser.network_input(noisy), denoiser.feature_target(clean)
 
     val_ds = _val_dataset(val_noisy, val_clean, tcfg.batch_size, to_domain)
+    average_file, averaged = out_dir / "average.keras", None
+
+    def make_trainable():
+        with strategy().scope():
+            fresh = models.build_denoiser(tcfg.model, cfg)
+        return fresh if domain == "waveform" else fresh.network
+
+    if tcfg.average_weights and state.get("averaged", 0) > 0:
+        averaged = keras.models.load_model(average_file)
     start = time.perf_counter() - state["seconds"]
     stopped = "epochs"
     for epoch in range(state["epoch"] + 1, tcfg.epochs):
@@ -255,11 +269,19 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
             fit = trainable.fit(_dataset(mixer, epoch, tcfg, to_domain), validation_data=val_ds, epochs=1,
                                 verbose=verbose, shuffle=False)
         loss, val_loss = float(fit.history["loss"][-1]), float(fit.history["val_loss"][-1])
-        state["history"].append({"epoch": epoch + 1, "loss": loss, "val_loss": val_loss, "learning_rate": state["lr"],
-                                 "epoch_seconds": time.perf_counter() - t0})
-        if state["best"] is None or val_loss < state["best"] - 1e-6:
-            state.update(best=val_loss, best_epoch=epoch + 1, wait=0, lr_wait=0)
-            _save(trainable, best_file)
+        row = {"epoch": epoch + 1, "loss": loss, "val_loss": val_loss, "learning_rate": state["lr"]}
+        candidate, candidate_loss, label = trainable, val_loss, epoch + 1
+        if tcfg.average_weights:
+            averaged, average = _update_average(averaged, trainable, make_trainable, state, average_file,
+                                                val_ds, tcfg)
+            row["val_loss_average"] = average
+            if average < val_loss:
+                candidate, candidate_loss, label = averaged, average, f"mean of epochs 1-{epoch + 1}"
+        row["epoch_seconds"] = time.perf_counter() - t0
+        state["history"].append(row)
+        if state["best"] is None or candidate_loss < state["best"] - 1e-6:
+            state.update(best=candidate_loss, best_epoch=label, wait=0, lr_wait=0)
+            _save(candidate, best_file)
         else:
             state["wait"] += 1
             state["lr_wait"] += 1
@@ -286,6 +308,26 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
                                                "train_seconds": state["seconds"], "learning_rate_used": tcfg.lr,
                                                "clipnorm_used": clipnorm})
     return TrainResult(final, pd.DataFrame(state["history"]), state["seconds"], out_dir, stopped, resumed_from)
+
+
+def _update_average(averaged, trainable, make, state: dict, target: Path, val_ds, tcfg: TrainConfig):
+    """Fold this epoch's weights into the running mean (moving batch-norm statistics included), save it
+    resumably and return ``(averaged model, its validation loss)``. Averaging the weights of the epochs of
+    one run smooths the epoch-to-epoch wander of a small-data fine-tune (chapter 5)."""
+    n = int(state.get("averaged", 0))
+    weights = trainable.get_weights()
+    if averaged is None:
+        averaged = make()
+        averaged.set_weights(weights)
+        _compile(averaged, tcfg, state["lr"])  # compiled to be evaluated; its optimizer is built (never
+        averaged.optimizer.build(averaged.trainable_variables)  # used) so the saved file loads cleanly
+    else:
+        averaged.set_weights([a + (w - a) / (n + 1) for a, w in zip(averaged.get_weights(), weights)])
+    state["averaged"] = n + 1
+    with _quiet_tensorflow():
+        average = float(averaged.evaluate(val_ds, verbose=0))
+    _save(averaged, target)
+    return averaged, average
 
 
 def _save(model: keras.Model, target: Path) -> None:
