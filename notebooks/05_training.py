@@ -170,8 +170,10 @@ summary
 release = Path(release_dir) / f"{run.dataset}-{models.BEST_MODEL}"
 if (release / "model.keras").is_file():
     best_model, best_info = training.load_denoiser(release)
-    best_source = (f"the release checkpoint {release} ({best_info.get('train_seconds', 0) / 60:.0f} min of training, "
-                   f"best epoch {best_info.get('best_epoch')})")
+    kept, started = best_info.get("best_epoch"), (best_info.get("train_config") or {}).get("init_from")
+    best_source = (f"the release checkpoint {release} ({best_info.get('train_seconds', 0) / 60:.0f} min of "
+                   + (f"fine-tuning from {started}" if started else "training") + ", kept: "
+                   + (f"epoch {kept}" if isinstance(kept, int) else str(kept)) + ")")
 else:
     best_model, best_info = results[models.BEST_MODEL], {}
     best_source = f"the {models.BEST_MODEL} trained in this chapter (no release checkpoint for {run.dataset})"
@@ -200,8 +202,10 @@ pd.DataFrame([{"model": "best model used by chapters 6-7", "SI-SDR improvement (
 #
 # Two release checkpoints are measured when they exist, both built by `make release-model`. The
 # **general** one is trained on every noise type of chapter 4 (white, pink, brown, recordings, babble) at
-# −10 to +5 dB and is the one chapters 6–8 use. The **white-noise specialist** starts from the general
-# checkpoint's weights and is trained further under a recipe aimed at the bar's condition:
+# −10 to +5 dB, then continued at a low, constant learning rate with speed-perturbed copies of the
+# training clips and weight averaging (the last step below, on every noise); it is the one chapters 6–8
+# use. The **white-noise specialist** starts from the same first-stage weights and is trained further
+# under a recipe aimed at the bar's condition:
 #
 # * *white noise only*, in training and in validation, so that early stopping picks the epoch that is
 #   best at white noise rather than on average over five noises;
