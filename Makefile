@@ -65,7 +65,8 @@ clean:
 distclean: clean
 	rm -rf $(VENV) .cache
 
-# The best model's release checkpoints (committed, <= 5 MB each), trained from this repository on FSDD
+# The best model's release checkpoints (the general one's model.keras is committed, <= 5 MB; the specialist's
+# is not: this target rebuilds it), trained from this repository on FSDD
 # and measured against the oracle ideal ratio mask. A base model trained on every noise type goes two ways:
 # a quieter second step gives the general checkpoint, and three white-noise steps give the specialist.
 # About 25 + 45 (general) + 35 + 30 + 45 (specialist) minutes on a 2-core CPU.
@@ -97,7 +98,8 @@ release-model: install
 bench: install
 	$(PY) bench/run.py
 
-# Quality bar: both checkpoints vs oracle IRM on FSDD held-out speakers, -8 dB white noise (JSON in bench/results/).
+# Quality bar: both checkpoints vs oracle IRM on FSDD held-out speakers, -8 dB white noise (JSON in bench/results/);
+# the specialist's weights come from `make release-model`.
 bench-quality: install
 	$(PY) bench/quality.py --model-dir $(RELEASE) --out bench/results/quality.json
 	$(PY) bench/quality.py --model-dir $(RELEASE_WHITE) --out bench/results/quality-white.json

@@ -1,4 +1,5 @@
-"""The committed release checkpoints: present, small, loadable, and their figures belong to them."""
+"""The release checkpoints: the committed general model is small and loadable, and every release folder's
+recorded figures belong to it."""
 
 import json
 
@@ -7,28 +8,35 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from digitdenoise import training
+from digitdenoise import evaluation, training
+from digitdenoise.errors import DataError
 
 RELEASE = ROOT / "models" / "release"
 FOLDERS = ["fsdd-mask_unet", "fsdd-mask_unet-white"]
 
 
-@pytest.mark.parametrize("name", FOLDERS)
-def test_a_release_checkpoint_is_small_loadable_and_matches_its_figures(name):
-    folder = RELEASE / name
+def test_the_committed_checkpoint_is_small_and_loadable():
+    folder = RELEASE / "fsdd-mask_unet"
     assert (folder / "model.keras").stat().st_size <= 5 * 2**20
     model, info = training.load_denoiser(folder)
-    parameters = int(model.network.count_params())
-    quality = json.loads((folder / "quality.json").read_text())
-    assert info["parameters"] == quality["parameters"] == parameters
+    assert info["parameters"] == int(model.network.count_params())
+
+
+@pytest.mark.parametrize("name", FOLDERS)
+def test_a_release_folders_recorded_figures_belong_to_it(name):
+    folder = RELEASE / name
+    info = json.loads((folder / "train_config.json").read_text())
+    quality = evaluation.recorded_quality_bar(folder)
+    assert info["parameters"] == quality["parameters"]
     assert quality["model_dir"] == f"models/release/{name}" and quality["snr_db"] == -8.0
+    assert quality["trained_on"] == info["train_config"]["kinds"]
+    row = evaluation.quality_bar_row(quality)
     r = quality["results"]
-    assert np.isclose(quality["ratio_model_to_irm"],
-                      r["model"]["si_sdr_improvement_db"] / r["oracle_irm"]["si_sdr_improvement_db"])
+    assert np.isclose(row["ratio to the IRM"], r["model"]["si_sdr_improvement_db"] / r["oracle_irm"]["si_sdr_improvement_db"])
     # the kept weights are the validation winner recorded in the history
     history = pd.read_csv(folder / "history.csv")
-    best = info["best_epoch"]
     scores = history.filter(like="val_loss")  # val_loss, and val_loss_average where weights were averaged
+    best = info["best_epoch"]
     if isinstance(best, int):
         assert np.isclose(history.loc[history["epoch"] == best, "val_loss"].item(), scores.min().min())
     else:
@@ -36,7 +44,19 @@ def test_a_release_checkpoint_is_small_loadable_and_matches_its_figures(name):
         assert np.isclose(history.loc[history["epoch"] == last, "val_loss_average"].item(), scores.min().min())
 
 
-def test_the_benchmark_copy_of_the_specialists_figures_is_current():
-    kept = json.loads((RELEASE / "fsdd-mask_unet-white" / "quality.json").read_text())
-    bench = json.loads((ROOT / "bench" / "results" / "quality-white.json").read_text())
-    assert bench["ratio_model_to_irm"] == kept["ratio_model_to_irm"]
+def test_the_benchmark_copies_of_the_figures_are_current():
+    for name, copy in (("fsdd-mask_unet", "quality.json"), ("fsdd-mask_unet-white", "quality-white.json")):
+        kept = json.loads((RELEASE / name / "quality.json").read_text())
+        bench = json.loads((ROOT / "bench" / "results" / copy).read_text())
+        assert bench["ratio_model_to_irm"] == kept["ratio_model_to_irm"], copy
+
+
+def test_a_missing_or_foreign_quality_record_is_named(tmp_path):
+    with pytest.raises(DataError, match="no recorded quality bar at .*quality.json; run `make bench-quality`"):
+        evaluation.recorded_quality_bar(tmp_path)
+    (tmp_path / "quality.json").write_text(json.dumps({"ratio": 1.0}))
+    with pytest.raises(DataError, match="is not a quality-bar record written by bench/quality.py"):
+        evaluation.recorded_quality_bar(tmp_path)
+    (tmp_path / "quality.json").write_text("{not json")
+    with pytest.raises(DataError, match="quality.json is not a quality-bar record"):
+        evaluation.recorded_quality_bar(tmp_path)

@@ -208,3 +208,13 @@ def test_weight_averaging_keeps_the_running_mean_of_the_epochs_and_resumes(data_
     resumed = keras.models.load_model(tmp_path / "one" / "average.keras").get_weights()
     for a, b in zip(average, resumed):
         assert np.allclose(a, b, atol=1e-5)
+
+
+def test_the_recipe_options_reject_bad_values_by_name(capsys, tmp_path):
+    from digitdenoise import cli
+
+    with pytest.raises(training.ParameterError, match="lr_patience"):
+        training.TrainConfig(model="mask_unet", lr_patience=0)
+    assert cli.main(["train", "--clips-per-epoch", "0", "--out", str(tmp_path / "x")]) == 2
+    assert "clips_per_epoch" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()

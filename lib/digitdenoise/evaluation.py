@@ -502,3 +502,33 @@ def quality_bar(model, dataset: str = "fsdd", data_home=None, *, noise_kind: str
             "ratio_model_to_irm": rows["model"]["si_sdr_improvement_db"] / rows["oracle_irm"]["si_sdr_improvement_db"],
             "model_seconds": model_seconds, "audio_seconds": float(lengths.sum() / cfg.sample_rate),
             "window_minus_clip_snr_db": float(np.mean(10 * np.log10(lengths / cfg.n_samples)))}
+
+
+def quality_bar_row(bar: dict) -> dict:
+    """One row of chapter 5's quality-bar table from a :func:`quality_bar` result (measured now, or read
+    back by :func:`recorded_quality_bar`): the model's SI-SDR improvement on the evaluation windows with
+    its 95% CI, at each clip's own length, its ratio to the oracle IRM and the paired difference."""
+    r, diff = bar["results"], bar["model_minus_irm_db"]
+    return {"clips": bar["clips"], "SI-SDR impr., windows (dB)": r["model"]["si_sdr_improvement_db"],
+            "95% CI": "{:.2f} to {:.2f}".format(*r["model"]["ci95"]),
+            "SI-SDR impr., own length (dB)": r["model_own_length"]["si_sdr_improvement_db"],
+            "ratio to the IRM": bar["ratio_model_to_irm"],
+            "minus the IRM, paired (dB)": "{:+.2f} [{:+.2f}, {:+.2f}]".format(diff["mean"], *diff["ci95"])}
+
+
+def recorded_quality_bar(folder) -> dict:
+    """The quality bar that ``make bench-quality`` recorded for a saved model (its ``quality.json``), for
+    a checkpoint whose weights are not at hand (chapter 5). Clear errors for a missing or foreign file."""
+    import json
+    from pathlib import Path
+
+    target = Path(folder) / "quality.json"
+    if not target.is_file():
+        raise DataError(f"no recorded quality bar at {target}; run `make bench-quality` (needs the model's weights).")
+    try:
+        bar = json.loads(target.read_text())
+        quality_bar_row(bar)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{target} is not a quality-bar record written by bench/quality.py "
+                        f"({type(exc).__name__}: {exc}); run `make bench-quality` again.") from None
+    return bar
