@@ -218,3 +218,44 @@ def test_the_recipe_options_reject_bad_values_by_name(capsys, tmp_path):
     assert cli.main(["train", "--clips-per-epoch", "0", "--out", str(tmp_path / "x")]) == 2
     assert "clips_per_epoch" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_capped_si_sdr_loss_equals_the_plain_loss_below_the_cap_and_saturates_above():
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    clean = rng.standard_normal((2, 4000)).astype(np.float32)
+    noisy = clean + 0.3 * rng.standard_normal((2, 4000)).astype(np.float32)  # about 10 dB
+    capped = training.CappedNegativeSiSdr(30.0)
+    plain = training.negative_si_sdr(tf.constant(clean), tf.constant(noisy)).numpy()
+    assert abs(float(capped(clean, noisy)) - plain.mean()) < 0.05
+    assert abs(float(capped(clean, clean)) + 30.0) < 0.01  # a perfect estimate scores the cap, not +inf
+    restored = training.CappedNegativeSiSdr.from_config(capped.get_config())
+    assert restored.cap_db == 30.0
+
+
+def test_a_mixer_replaces_the_fsdd_noise_source(data_home, tmp_path):
+    from digitdenoise import augment
+
+    w, speakers, vn, v = _small(data_home)
+    rng = np.random.default_rng(0)
+    with pytest.raises(Exception, match="babble pool has 4 speakers"):
+        augment.GeneralMixer(w, speakers, {"hu/x": rng.standard_normal(8000).astype(np.float32)}, list(w), speakers,
+                             8000)
+    recipe = augment.Recipe(babble_talkers=(1, 3))
+    mixer = augment.GeneralMixer(w, speakers, {"hu/x": rng.standard_normal(8000).astype(np.float32)},
+                                 list(w), speakers, 8000, seed=2, recipe=recipe)
+    tcfg = training.TrainConfig(model="mask_unet", epochs=1, batch_size=8, seed=3, sdr_cap_db=30.0,
+                                recipe={"name": "general", **mixer.recipe.to_dict()})
+    result = training.train_model(w, None, vn, v, CFG, tcfg, tmp_path / "g", verbose=0, mixer=mixer)
+    info = json.loads((tmp_path / "g" / "train_config.json").read_text())
+    assert info["train_config"]["recipe"]["name"] == "general" and info["train_config"]["sdr_cap_db"] == 30.0
+    assert np.isfinite(result.history["val_loss"]).all()
+    short = augment.GeneralMixer(w[:, :1000], speakers, {"hu/x": rng.standard_normal(8000).astype(np.float32)},
+                                 list(w), speakers, 8000, recipe=recipe)
+    with pytest.raises(Exception, match="mixer's windows"):
+        training.train_model(w, None, vn, v, CFG, tcfg, tmp_path / "h", verbose=0, mixer=short)
+    with pytest.raises(Exception, match="sdr_cap_db applies to the SI-SDR loss"):
+        training.train_model(w, noise.NoiseSource(8000), vn, v, CFG,
+                             training.TrainConfig(model="minimal_cae", epochs=1, sdr_cap_db=30.0, kinds=("white",)),
+                             tmp_path / "i", speakers=speakers, verbose=0)

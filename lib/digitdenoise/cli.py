@@ -35,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder holding the datasets (default: $DIGITDENOISE_DATA_HOME)")
     sub = parser.add_subparsers(dest="command", required=True)
     fetch = sub.add_parser("fetch", help="make sure datasets are in the data home (download if missing)")
-    fetch.add_argument("what", nargs="+", choices=("fsdd", "audiomnist", "noise", "audiomnist-meta"))
+    fetch.add_argument("what", nargs="+",
+                       choices=("fsdd", "audiomnist", "noise", "audiomnist-meta", "speechocean762", "hu-nonspeech"))
     run = sub.add_parser("run", help="execute chapters with papermill")
     _add_run_args(run)
     build = sub.add_parser("build", help="build the HTML book from executed chapters")
@@ -66,6 +67,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--average-weights", action="store_true",
                        help="also validate the running mean of every epoch's weights and keep it if it is better")
     train.add_argument("--init-from", default=None, help="saved model folder to fine-tune instead of starting afresh")
+    train.add_argument("--recipe", default="fsdd", choices=("fsdd", "general"),
+                       help="fsdd: the dataset's speakers and the FSDD noise mixer (chapter 4); general: FSDD and "
+                            "speechocean762 voices, Hu noises, generated families, sentence babble, clean inputs "
+                            "(chapter 5; --dataset, --noise-kinds, --speed-factors and --val-snr do not apply)")
+    train.add_argument("--sdr-cap", type=float, default=None,
+                       help="SI-SDR loss saturates at this many dB (default: none; 30 with --recipe general)")
     train.add_argument("--out", required=True, help="output folder (resumes if it holds a checkpoint)")
     book = sub.add_parser("book", help="fetch data, run every chapter, build the book")
     _add_run_args(book)
@@ -74,10 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fetch(what: list[str], data_home: str | None, download: bool = True) -> None:
-    from . import data, noise
+    from . import data, datasets, noise
 
     for item in what:
-        if item == "noise":
+        if item in datasets.names():
+            print(f"{item}: {datasets.ensure(item, data_home, download=download, progress=True)}")
+        elif item == "noise":
             print(f"noise recordings: {noise.ensure_noise_recordings(data_home, download=download)}")
         elif item == "audiomnist-meta":
             n = len(data.audiomnist_metadata(data_home, download=download))
@@ -136,13 +145,16 @@ def _main(args) -> int:
     elif args.command == "train":
         from . import training
 
+        if args.recipe == "general":
+            _train_general(args)
+            return 0
         tcfg = training.TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                                     learning_rate=args.learning_rate, seed=args.seed,
                                     time_budget_s=args.time_budget, snr_range=tuple(args.snr_range),
                                     patience=args.patience, init_from=args.init_from,
                                     speed_factors=tuple(args.speed_factors), lr_patience=args.lr_patience,
                                     clips_per_epoch=args.clips_per_epoch, average_weights=args.average_weights,
-                                    **({"kinds": tuple(args.noise_kinds)} if args.noise_kinds else {}))
+                                    sdr_cap_db=args.sdr_cap, **({"kinds": tuple(args.noise_kinds)} if args.noise_kinds else {}))
         prepared = training.prepare_data(args.dataset, args.data_home, seed=args.seed,
                                          clips_per_speaker=args.clips_per_speaker,
                                          max_val_clips=args.val_clips, kinds=args.noise_kinds,
@@ -166,6 +178,26 @@ def _main(args) -> int:
         print(f"  total (with data check and build) {time.perf_counter() - start:7.1f} s")
         print(f"\nbook: {index}")
     return 0
+
+
+def _train_general(args) -> None:
+    """``digitdenoise train --recipe general``: the general release model's recipe (chapter 5)."""
+    from . import augment, training
+
+    recipe = augment.Recipe()
+    prepared = augment.prepare_general(args.data_home, recipe=recipe, seed=args.seed, progress=True)
+    tcfg = training.TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
+                                learning_rate=args.learning_rate, seed=args.seed, time_budget_s=args.time_budget,
+                                patience=args.patience, init_from=args.init_from, lr_patience=args.lr_patience,
+                                clips_per_epoch=args.clips_per_epoch, average_weights=args.average_weights,
+                                sdr_cap_db=30.0 if args.sdr_cap is None else args.sdr_cap,
+                                snr_range=recipe.snr_range, kinds=tuple(recipe.kinds),
+                                recipe={"name": "general", **recipe.to_dict(), "splits": prepared.splits})
+    print(f"general recipe: {len(prepared.mixer)} training windows, {len(prepared.val_noisy)} validation pairs")
+    result = training.train_model(prepared.mixer.clean, None, prepared.val_noisy, prepared.val_clean, prepared.cfg,
+                                  tcfg, args.out, mixer=prepared.mixer)
+    print(f"trained {args.model} for {len(result.history)} epochs ({result.stopped}) in "
+          f"{result.seconds:.0f} s; saved to {result.out_dir}")
 
 
 # ---------------------------------------------------------------- the `denoise` command

@@ -52,6 +52,34 @@ def negative_si_sdr(clean, estimate):
 LOSSES = {"mse": "mean_squared_error", "bce": "binary_crossentropy", "si_sdr": negative_si_sdr}
 
 
+@keras.saving.register_keras_serializable(package=models.PACKAGE)
+class CappedNegativeSiSdr(keras.losses.Loss):
+    """Negative SI-SDR that saturates at ``cap_db`` (chapter 5): ``-10 log10(|t|^2 / (|r|^2 + tau |t|^2))``
+    with ``tau = 10^(-cap/10)``, ``t`` the scaled target and ``r`` the residual. Without a cap a clip with
+    nothing to remove (the general recipe's clean inputs) has an unbounded score and its gradient would
+    outweigh every noisy clip; with it, a clip already better than ``cap_db`` stops pulling on the weights
+    (the "thresholded SNR" loss of Wisdom et al., 2020). Below about ``cap_db - 10`` it equals
+    :func:`negative_si_sdr`."""
+
+    def __init__(self, cap_db: float = 30.0, name: str = "capped_negative_si_sdr", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.cap_db = float(cap_db)
+
+    def call(self, clean, estimate):
+        tau = 10.0 ** (-self.cap_db / 10.0)
+        clean = clean - tf.reduce_mean(clean, axis=-1, keepdims=True)
+        estimate = estimate - tf.reduce_mean(estimate, axis=-1, keepdims=True)
+        dot = tf.reduce_sum(clean * estimate, axis=-1, keepdims=True)
+        energy = tf.reduce_sum(clean**2, axis=-1, keepdims=True) + 1e-8
+        target = dot / energy * clean
+        t2 = tf.reduce_sum(target**2, axis=-1)
+        r2 = tf.reduce_sum((estimate - target) ** 2, axis=-1)
+        return -10.0 * tf.math.log((t2 + 1e-8) / (r2 + tau * t2 + 1e-8)) / tf.math.log(10.0)
+
+    def get_config(self):
+        return {**super().get_config(), "cap_db": self.cap_db}
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """Everything that defines a training run (chapter 5); saved beside the model."""
@@ -73,6 +101,8 @@ class TrainConfig:
     init_from: str | None = None  # start from this saved denoiser's weights (fine-tuning) instead of random
     speed_factors: tuple[float, ...] = ()  # extra copies of the training clips played this much faster
     average_weights: bool = False  # also validate the running mean of every epoch's weights (weight averaging)
+    sdr_cap_db: float | None = None  # SI-SDR loss saturates here (None: no cap); the general recipe uses 30
+    recipe: dict | None = None  # the general recipe (augment.Recipe.to_dict() and its data); None: FSDD mixer
 
     def __post_init__(self):
         models.zoo_entry(self.model)
@@ -88,6 +118,8 @@ class TrainConfig:
             check_number("time_budget_s", self.time_budget_s, minimum=1)
         for factor in self.speed_factors:
             check_number("speed factor", factor, minimum=0.5, maximum=2.0)
+        if self.sdr_cap_db is not None:
+            check_number("sdr_cap_db", self.sdr_cap_db, minimum=5, maximum=100)
         lo, hi = self.snr_range
         check_number("snr_range[0]", lo, minimum=-60, maximum=60)
         check_number("snr_range[1]", hi, minimum=lo, maximum=60)
@@ -100,7 +132,7 @@ class TrainConfig:
         d = dataclasses.asdict(self)
         d["snr_range"], d["kinds"] = list(self.snr_range), list(self.kinds)
         d["speed_factors"] = list(self.speed_factors)
-        for key in ("speed_factors", "average_weights"):  # configurations saved before these options
+        for key in ("speed_factors", "average_weights", "sdr_cap_db", "recipe"):  # saved before these options
             if not d[key]:  # existed compare equal
                 del d[key]
         return d
@@ -172,13 +204,19 @@ def _quiet_tensorflow():
 
 def _compile(trainable: keras.Model, tcfg: TrainConfig, lr: float) -> None:
     clipnorm = tcfg.clipnorm if tcfg.clipnorm is not None else models.zoo_entry(tcfg.model).clipnorm
-    trainable.compile(optimizer=keras.optimizers.Adam(learning_rate=lr, clipnorm=clipnorm),
-                      loss=LOSSES[models.zoo_entry(tcfg.model).loss], jit_compile=False)
+    loss = LOSSES[models.zoo_entry(tcfg.model).loss]
+    if tcfg.sdr_cap_db is not None:
+        if models.zoo_entry(tcfg.model).loss != "si_sdr":
+            raise ParameterError(f"sdr_cap_db applies to the SI-SDR loss; {tcfg.model} is trained with "
+                                 f"{models.zoo_entry(tcfg.model).loss}.")
+        loss = CappedNegativeSiSdr(tcfg.sdr_cap_db)
+    trainable.compile(optimizer=keras.optimizers.Adam(learning_rate=lr, clipnorm=clipnorm), loss=loss,
+                      jit_compile=False)
 
 
 def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndarray, val_clean: np.ndarray,
                 cfg: FeatureConfig, tcfg: TrainConfig, out_dir: str | Path, *, speakers: Sequence[str] | None = None,
-                verbose: int = 2, echo=print) -> TrainResult:
+                verbose: int = 2, echo=print, mixer=None) -> TrainResult:
     """Train zoo model ``tcfg.model`` on fixed-length clean training clips mixed on the fly with
     ``source``; validate on fixed ``(val_noisy, val_clean)`` pairs (chapter 5).
 
@@ -189,7 +227,9 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
     ``average_weights`` the running mean of the weights of every epoch so far is a candidate as well
     (its validation loss is the history's ``val_loss_average``), and ``best_epoch`` names which won.
     Writes ``model.keras``, ``feature_config.json``, ``train_config.json`` and ``history.csv`` to
-    ``out_dir``; ``checkpoint.keras`` and ``state.json`` hold the resumable state.
+    ``out_dir``; ``checkpoint.keras`` and ``state.json`` hold the resumable state. A ``mixer`` (such as
+    :class:`~digitdenoise.augment.GeneralMixer`, the general recipe) replaces the FSDD mixer built from
+    ``train_clean`` and ``source``; its clips must match the feature config's window.
     """
     out_dir = Path(out_dir)
     entry = models.zoo_entry(tcfg.model)
@@ -200,7 +240,11 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
     if len(val_noisy) == 0:
         raise DataError("no validation pairs: the validation split is empty.")
     _deterministic(tcfg.seed)
-    if tcfg.speed_factors:  # speed-perturbed copies keep their speaker's name: babble still comes from others
+    if mixer is not None:
+        if mixer.clean.shape[1] != cfg.n_samples:
+            raise ParameterError(f"the mixer's windows have {mixer.clean.shape[1]} samples; the feature config "
+                                 f"needs {cfg.n_samples}.")
+    elif tcfg.speed_factors:  # speed-perturbed copies keep their speaker's name: babble still comes from others
         from .noise import speed_perturb
 
         copies = [speed_perturb(train_clean, f, cfg.sample_rate) for f in tcfg.speed_factors]
@@ -209,12 +253,14 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
         if speakers is not None:
             extra = [s for _ in tcfg.speed_factors for s in speakers]
             speakers = list(speakers) + [e for e, k in zip(extra, keep) if k]
-    probe = OnTheFlyMixer(train_clean, source, seed=tcfg.seed, speakers=speakers)
-    kinds = [k for k in tcfg.kinds if k in probe.kinds]
-    if not kinds:
-        raise ParameterError(f"none of the training noise kinds {list(tcfg.kinds)} is available; have {probe.kinds}.")
-    mixer = OnTheFlyMixer(train_clean, source, kinds=kinds, snr_range=tcfg.snr_range, seed=tcfg.seed,
-                          speakers=speakers)
+    if mixer is None:
+        probe = OnTheFlyMixer(train_clean, source, seed=tcfg.seed, speakers=speakers)
+        kinds = [k for k in tcfg.kinds if k in probe.kinds]
+        if not kinds:
+            raise ParameterError(f"none of the training noise kinds {list(tcfg.kinds)} is available; have "
+                                 f"{probe.kinds}.")
+        mixer = OnTheFlyMixer(train_clean, source, kinds=kinds, snr_range=tcfg.snr_range, seed=tcfg.seed,
+                              speakers=speakers)
     state_file, ckpt = out_dir / "state.json", out_dir / "checkpoint.keras"
     best_file = out_dir / "best.keras"
     state = {"fingerprint": tcfg.fingerprint(), "epoch": -1, "best": None, "best_epoch": None, "wait": 0,
