@@ -96,3 +96,35 @@ def count_heatmap(ax, summary, rows: str, columns: str, *, title: str, min_count
         sns.heatmap(means, mask=mask, annot=cells.where(~mask, ""), fmt="", cmap="viridis", ax=ax,
                     cbar_kws={"label": value_label}, annot_kws={"fontsize": "x-small"})
     ax.set(title=title, xlabel=columns, ylabel=rows)
+
+
+def improvement_vs_snr(summary, methods, *, rows: str = "source", columns: str = "family", metric: str = "si_sdri",
+                       ylabel: str = "SI-SDR improvement (dB)"):
+    """Grid of mean improvement against input SNR with 95% interval bands, one panel per (``rows``,
+    ``columns``) cell and one line per method (chapter 6's generalisation figure). Returns the figure."""
+    import matplotlib.pyplot as plt
+
+    row_values = list(dict.fromkeys(summary[rows]))
+    col_values = list(dict.fromkeys(summary[columns]))
+    fig, axes = plt.subplots(len(row_values), len(col_values), figsize=(3.4 * len(col_values), 2.6 * len(row_values)),
+                             sharex=True, sharey=True, layout="constrained", squeeze=False)
+    for i, r in enumerate(row_values):
+        for j, c in enumerate(col_values):
+            ax = axes[i, j]
+            cell = summary[(summary[rows] == r) & (summary[columns] == c)]
+            for k, method in enumerate(methods):
+                line = cell[cell["method"] == method].sort_values("snr_db")
+                if line.empty:
+                    continue
+                ax.plot(line["snr_db"], line[metric], marker="o", ms=3, color=f"C{k}", label=method,
+                        ls="--" if method.startswith("oracle") else "-")
+                ax.fill_between(line["snr_db"], line[f"{metric}_lo"], line[f"{metric}_hi"], color=f"C{k}", alpha=0.15)
+            ax.axhline(0, color="black", lw=0.8)
+            ax.set_title(f"{r} / {c}", fontsize="small")
+            if i == len(row_values) - 1:
+                ax.set_xlabel("Input SNR (dB)")
+            if j == 0:
+                ax.set_ylabel(ylabel)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6), fontsize="small")
+    return fig

@@ -1,0 +1,488 @@
+"""Does a denoiser help on voices, noises and microphones it has never met? (chapter 6)
+
+The generalisation benchmark (``bench/generalisation.py``) crosses
+
+* **clean speech** from the FSDD test speaker and from speechocean762's test speakers (digit strings and
+  other sentences, different microphones and rooms, children and adults), read at the model's 8 kHz;
+* **noise** that no model of this book trained on: the Hu test files, the six Speech Commands
+  recordings (another corpus), white and pink noise, and babble of one or three test-split talkers;
+* **SNRs** of -8, -5, 0 and +5 dB over each whole utterance,
+
+and runs every method on the same mixtures. Each (source, noise, SNR) cell uses the same utterances and
+the same noise excerpt at every SNR (only the noise gain changes), so differences between SNRs are paired.
+A second condition feeds the recordings *as they are* (no added noise) to every method: a good denoiser
+leaves them alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .config import check_number
+from .errors import DataError, ParameterError
+
+SNRS = (-8.0, -5.0, 0.0, 5.0)
+SOURCES = ("fsdd", "so-digits", "so-sentences")
+NOISE_FAMILIES = ("hu-test", "speech-commands", "generated", "talkers")
+# The conditions the issue's bars single out
+NONSPEECH_FAMILIES = ("hu-test", "speech-commands")
+
+
+@dataclasses.dataclass
+class TestSpeech:
+    """Clean test utterances at one rate (chapter 6): a table (``clip_id, source, speaker, text``) and
+    the signals in the same order."""
+
+    table: pd.DataFrame
+    signals: list[np.ndarray]
+    sr: int
+
+
+class LazySignals:
+    """A list of signals read from files on first access (and kept): replaying one benchmark cell reads,
+    and on a fresh machine fetches, only the utterances it uses (chapter 6)."""
+
+    def __init__(self, readers: list):
+        self._readers, self._cache = list(readers), {}
+
+    def __len__(self) -> int:
+        return len(self._readers)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        if i not in self._cache:
+            self._cache[i] = self._readers[i]()
+        return self._cache[i]
+
+
+def test_speech(data_home=None, *, sr: int = 8000, fsdd_clips: int = 120, so_sentences: int = 200,
+                max_seconds: float = 4.0, seed: int = 0, lazy: bool = False) -> TestSpeech:
+    """The benchmark's clean speech (chapter 6): ``fsdd_clips`` clips of FSDD's test speaker(s), every
+    speechocean762 test digit string, and ``so_sentences`` of its test sentences spread over the test
+    speakers, each cut to ``max_seconds``. Only test speakers are read; with ``lazy`` a signal is read
+    (and fetched) only when it is used."""
+    from . import data
+    from .datasets import speechocean762
+
+    check_number("max_seconds", max_seconds, minimum=0.5, maximum=30)
+    fsdd = data.assign_split(data.load_clips("fsdd", data_home), seed=seed)
+    fsdd = fsdd[fsdd["split"] == "test"]
+    if len(fsdd) > fsdd_clips:
+        fsdd = data.subsample(fsdd, max(1, fsdd_clips // fsdd["speaker"].nunique()), seed=seed)
+    so = speechocean762.load_utterances(data_home, splits=("test",), audio=not lazy)
+    digits = so[so["kind"] == "digits"]
+    sentences = so[so["kind"] == "sentence"]
+    if len(sentences) > so_sentences:  # round robin over speakers, so every test voice is heard
+        order = sentences.sample(frac=1.0, random_state=seed)
+        order = order.assign(_rank=order.groupby("speaker").cumcount()).sort_values(["_rank", "speaker"])
+        sentences = order.head(so_sentences).drop(columns="_rank")
+    rows, readers = [], []
+    limit = int(max_seconds * sr)
+    for source, table in (("fsdd", fsdd), ("so-digits", digits), ("so-sentences", sentences)):
+        for _, row in table.iterrows():
+            text = " ".join(data_digit_words(row["digit"])) if source == "fsdd" else row["text"].lower()
+            rows.append({"clip_id": row["clip_id"], "source": source, "speaker": f"{row['dataset']}/{row['speaker']}",
+                         "text": text})
+            if source == "fsdd":
+                readers.append(lambda p=row["path"]: data.read_audio(p, sr)[0])
+            else:
+                cut = limit if source == "so-sentences" else None
+                readers.append(lambda r=row.to_frame().T, c=cut: speechocean762.read(r, sr, data_home)[0][:c])
+    signals = LazySignals(readers)
+    if not lazy:
+        signals = [signals[i] for i in range(len(signals))]
+    return TestSpeech(pd.DataFrame(rows), signals, sr)
+
+
+def data_digit_words(digit: int) -> list[str]:
+    """The transcript of an FSDD clip of ``digit``: one word (chapter 6)."""
+    from .recognition import DIGIT_WORDS
+
+    return [DIGIT_WORDS[int(digit)]]
+
+
+def test_noises(data_home=None, *, sr: int = 8000, seconds: float = 30.0, seed: int = 0,
+                babble_talkers: Sequence[int] = (1, 3)) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The benchmark's noises, unit RMS at ``sr`` (chapter 6): ``({name: signal}, {name: family})``.
+    Hu test files (``hu/n5`` ...), the Speech Commands recordings (``sc/...``), ``white`` and ``pink``
+    (``seconds`` long), and ``babble-1`` / ``babble-3``: placeholders whose talkers are drawn per
+    utterance from other test speakers by :func:`make_mixtures`."""
+    from . import noise
+    from .datasets import hu_nonspeech
+
+    signals, families = {}, {}
+    for name, y in hu_nonspeech.load("test", sr, data_home).items():
+        signals[name], families[name] = y, "hu-test"
+    folder = noise.ensure_noise_recordings(data_home)
+    for name, y in noise.load_noise_recordings(folder, sr).items():
+        signals[f"sc/{name}"], families[f"sc/{name}"] = y, "speech-commands"
+    rng = np.random.default_rng([seed, 5])
+    for colour in ("white", "pink"):
+        signals[colour], families[colour] = noise.coloured_noise(colour, int(seconds * sr), rng), "generated"
+    for n in babble_talkers:
+        signals[f"babble-{n}"], families[f"babble-{n}"] = np.zeros(0, np.float32), "talkers"
+    return signals, families
+
+
+@dataclasses.dataclass
+class Mixtures:
+    """Every benchmark mixture (chapter 6): one table row per mixture (``source, noise, family, snr_db,
+    clip_id, speaker, text, index``) with ``clean`` and ``noisy`` signals in the same order."""
+
+    table: pd.DataFrame
+    clean: list[np.ndarray]
+    noisy: list[np.ndarray]
+    sr: int
+
+
+def make_mixtures(speech: TestSpeech, noises: dict[str, np.ndarray], families: dict[str, str], *,
+                  snrs: Sequence[float] = SNRS, clips: int = 6, seed: int = 0,
+                  only: tuple[str, str] | None = None) -> Mixtures:
+    """Mix ``clips`` utterances of each source with each noise at each SNR (chapter 6). The utterances of
+    a (source, noise) cell and their noise excerpts are drawn once from ``seed`` and reused at every SNR.
+    Babble for an utterance is made from sentences of *other* test speakers. ``only=(source, noise)``
+    makes just that cell, with exactly the draws the full set has (chapter 6 replays a cell to listen)."""
+    from .augment import sentence_babble
+    from .noise import excerpt, mix_at_snr
+
+    clips = check_number("clips", clips, minimum=1, integer=True)
+    table = speech.table
+    pool_rows = np.flatnonzero((table["source"] == "so-sentences").to_numpy())
+    pool_speakers = list(table["speaker"].iloc[pool_rows])
+    pool = None  # read only when a babble cell needs it
+    rows, clean_out, noisy_out = [], [], []
+    for s_index, source in enumerate(SOURCES):
+        members = np.flatnonzero((table["source"] == source).to_numpy())
+        if members.size == 0:
+            continue
+        for n_index, name in enumerate(sorted(noises)):
+            if only is not None and (source, name) != tuple(only):
+                continue
+            rng = np.random.default_rng([seed, s_index, n_index])
+            chosen = rng.choice(members, size=min(clips, members.size), replace=False)
+            for i in chosen:
+                clean = speech.signals[i]
+                if name.startswith("babble-"):
+                    if pool is None:
+                        pool = [speech.signals[k] for k in pool_rows]
+                    noise = sentence_babble(pool, pool_speakers, clean.size, int(name.split("-")[1]), rng,
+                                            exclude_speaker=table["speaker"].iloc[i])
+                else:
+                    noise = excerpt(noises[name], clean.size, rng)
+                for snr in snrs:
+                    noisy, _ = mix_at_snr(clean, noise, float(snr))
+                    rows.append({"source": source, "noise": name, "family": families[name], "snr_db": float(snr),
+                                 "clip_id": table["clip_id"].iloc[i], "speaker": table["speaker"].iloc[i],
+                                 "text": table["text"].iloc[i]})
+                    clean_out.append(np.asarray(clean, np.float32))
+                    noisy_out.append(noisy)
+    out = pd.DataFrame(rows)
+    out["index"] = np.arange(len(out))
+    return Mixtures(out, clean_out, noisy_out, speech.sr)
+
+
+# ---------------------------------------------------------------- methods on signals of any length
+@dataclasses.dataclass
+class SignalMethod:
+    """A method for the benchmark (chapter 6): ``run(noisy_signals, clean_signals) -> estimates`` on lists
+    of 1-D signals of any lengths; only oracles may look at the clean signals."""
+
+    name: str
+    family: str  # "book model", "classical", "peer", "oracle"
+    run: Callable[[list[np.ndarray], list[np.ndarray]], list[np.ndarray]]
+
+
+def _padded(signals: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    lengths = np.array([s.size for s in signals])
+    batch = np.zeros((len(signals), int(lengths.max())), np.float32)
+    for i, s in enumerate(signals):
+        batch[i, :s.size] = s
+    return batch, lengths
+
+
+def model_method(name: str, model, *, family: str = "book model") -> SignalMethod:
+    """A trained denoiser as a benchmark method, each signal at its own length
+    (:func:`training.denoise_signals`; chapter 6)."""
+    from .training import denoise_signals
+
+    return SignalMethod(name, family, lambda noisy, clean: denoise_signals(model, noisy))
+
+
+def peer_methods(sr: int, cfg, *, peers: Sequence[str] = ("deepfilternet3",), oracles: bool = True
+                 ) -> tuple[list[SignalMethod], dict[str, str]]:
+    """noisereduce (stationary), the pretrained ``peers`` that can run here, and the oracle IRM and PSM
+    (chapter 6). Returns ``(methods, {missing peer: reason})``."""
+    from . import baselines
+
+    methods = [SignalMethod("noisereduce (stationary)", "classical",
+                            lambda noisy, clean: [baselines.spectral_gating(x, sr, stationary=True)[0] for x in noisy])]
+    missing = {}
+    for peer in peers:
+        reason = baselines.peer_status(peer)
+        if reason is not None:
+            missing[peer] = reason
+            continue
+        label = {"deepfilternet3": "DeepFilterNet3", "rnnoise": "RNNoise"}[peer]
+
+        def run(noisy, clean, p=peer):
+            batch, lengths = _padded(noisy)
+            out = baselines.run_peer(p, batch, sr, lengths=lengths)
+            return [out[i, :n] for i, n in enumerate(lengths)]
+
+        methods.append(SignalMethod(label, "peer", run))
+    if oracles:
+        methods += [
+            SignalMethod("oracle IRM", "oracle",
+                         lambda noisy, clean: [baselines.ideal_ratio_mask(c, x, cfg) for c, x in zip(clean, noisy)]),
+            SignalMethod("oracle PSM", "oracle",
+                         lambda noisy, clean: [baselines.phase_sensitive_mask(c, x, cfg) for c, x in zip(clean, noisy)]),
+        ]
+    return methods, missing
+
+
+def score_signals(clean: Sequence[np.ndarray], estimates: Sequence[np.ndarray], noisy: Sequence[np.ndarray], sr: int,
+                  *, pesq: bool = True, estoi: bool = True) -> pd.DataFrame:
+    """Per signal: SI-SDR of the input and of the estimate and its improvement, and the same for PESQ
+    and ESTOI (chapter 6). ESTOI is NaN for signals under 0.5 s (too short for its 384 ms segments)
+    and PESQ is NaN where it finds no utterance; both are counted, not hidden."""
+    from . import metrics
+
+    rows = []
+    for c, e, x in zip(clean, estimates, noisy):
+        if e.shape != c.shape:
+            raise ParameterError(f"an estimate has {e.size} samples for a {c.size}-sample clip.")
+        row = {"si_sdr_in": metrics.si_sdr_db(c, x), "si_sdr": metrics.si_sdr_db(c, e)}
+        if pesq:
+            row["pesq_in"], row["pesq"] = metrics.pesq_score(c, x, sr), metrics.pesq_score(c, e, sr)
+        if estoi:
+            ok = c.size >= 0.5 * sr
+            row["estoi_in"] = metrics.estoi_score(c, x, sr) if ok else float("nan")
+            row["estoi"] = metrics.estoi_score(c, e, sr) if ok else float("nan")
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for m in ("si_sdr", "pesq", "estoi"):
+        if m in out:
+            out[f"{m}_improvement"] = out[m] - out[f"{m}_in"]
+    return out
+
+
+def run_methods(methods: Sequence[SignalMethod], mixtures: Mixtures, *, pesq: bool = True, estoi: bool = True,
+                progress=None) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
+    """Run every method on every mixture and score it (chapter 6). Returns the per-mixture table (one row
+    per method and mixture), ``{method: failure}`` for methods that raised, and the seconds each took."""
+    import time
+
+    from .baselines import PeerUnavailable
+
+    tables, failures, seconds = [], {}, {}
+    for method in methods:
+        if progress:
+            progress(f"{method.name}: {len(mixtures.noisy)} mixtures")
+        t0 = time.perf_counter()
+        try:
+            estimates = method.run(mixtures.noisy, mixtures.clean)
+        except PeerUnavailable as exc:
+            failures[method.name] = str(exc)
+            continue
+        seconds[method.name] = time.perf_counter() - t0
+        scores = score_signals(mixtures.clean, estimates, mixtures.noisy, mixtures.sr, pesq=pesq, estoi=estoi)
+        tables.append(pd.concat([mixtures.table.reset_index(drop=True).assign(method=method.name,
+                                                                                family_of_method=method.family),
+                                 scores], axis=1))
+    return pd.concat(tables, ignore_index=True), failures, seconds
+
+
+def summarise(per_clip: pd.DataFrame, by: Sequence[str] = ("source", "family", "snr_db", "method"), *,
+              n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Per condition and method (chapter 6): clips, mean and 95% bootstrap CI of the SI-SDR, PESQ and
+    ESTOI improvements, the share of clips the method made worse than its input (SI-SDR), PESQ/ESTOI
+    failures, and the ratio of the mean SI-SDR improvement to the oracle IRM's in the same cell."""
+    from .evaluation import bootstrap_ci
+
+    rows = []
+    for key, group in per_clip.groupby(list(by), sort=True):
+        row = dict(zip(by, key if isinstance(key, tuple) else (key,)))
+        row["clips"] = int(len(group))
+        for metric in ("si_sdr", "pesq", "estoi"):
+            column = f"{metric}_improvement"
+            if column not in group:
+                continue
+            mean, lo, hi = bootstrap_ci(group[column], n_boot=n_boot, seed=seed)
+            row.update({f"{metric}i": mean, f"{metric}i_lo": lo, f"{metric}i_hi": hi,
+                        f"{metric}_missing": int(group[column].isna().sum())})
+        row["worse_than_input"] = float((group["si_sdr_improvement"] < 0).mean())
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    cell = [c for c in by if c != "method"]
+    irm = out[out["method"] == "oracle IRM"].set_index(cell)["si_sdri"] if "oracle IRM" in set(out["method"]) else None
+    if irm is not None:
+        keys = list(out[cell].itertuples(index=False, name=None)) if len(cell) > 1 else list(out[cell[0]])
+        out["ratio_to_irm"] = [r / irm.get(k, np.nan) if irm.get(k, np.nan) > 0 else np.nan
+                               for r, k in zip(out["si_sdri"], keys)]
+    return out
+
+
+def check_bars(per_clip: pd.DataFrame, model: str, *, peers: Sequence[str] = ("DeepFilterNet3", "noisereduce (stationary)"),
+               fsdd_white: dict | None = None, no_noise: dict | None = None) -> list[dict[str, Any]]:
+    """The generalisation bars (chapter 6), each ``{"bar", "value", "target", "passed"}``:
+
+    1. non-speech noises unseen in training, speechocean762 test speakers, 0 dB: mean SI-SDRi at least
+       0.85 x the oracle IRM's, and at least every peer's on every one of those recordings;
+    2. competing talkers (1 and 3), every source, +5 dB: mean SI-SDRi >= 0 and >= every peer's;
+    3. the FSDD test speaker at -8 dB white noise: at least 1.00 x the IRM (``fsdd_white``, from
+       :func:`evaluation.quality_bar`);
+    4. apart from talkers at 0 dB and below, no cell where the model's mean is worse than the input;
+    5. no added noise: word accuracy within 2 points of the input's, SI-SDR against the input >= 20 dB on
+       FSDD (``no_noise``, from :func:`no_added_noise`)."""
+    bars = []
+    so = per_clip[per_clip["source"].isin(["so-digits", "so-sentences"]) & per_clip["family"].isin(NONSPEECH_FAMILIES)
+                  & (per_clip["snr_db"] == 0.0)]
+    if not so.empty:
+        means = so.groupby("method")["si_sdr_improvement"].mean()
+        ratio = means.get(model, np.nan) / means.get("oracle IRM", np.nan)
+        bars.append({"bar": "unseen non-speech noise, speechocean762 test speakers, 0 dB: SI-SDRi / IRM",
+                     "value": float(ratio), "target": ">= 0.85", "passed": bool(ratio >= 0.85)})
+        per_noise = so.groupby(["noise", "method"])["si_sdr_improvement"].mean().unstack()
+        for peer in peers:
+            if peer in per_noise:
+                losing = sorted(per_noise.index[per_noise[model] < per_noise[peer]])
+                bars.append({"bar": f"... and >= {peer} on every one of those recordings",
+                             "value": f"below on {len(losing)} of {len(per_noise)}" + (f" ({', '.join(losing)})" if losing else ""),
+                             "target": "below on none", "passed": not losing})
+    talk = per_clip[(per_clip["family"] == "talkers") & (per_clip["snr_db"] == 5.0)]
+    for (source, noise), group in talk.groupby(["source", "noise"]):
+        means = group.groupby("method")["si_sdr_improvement"].mean()
+        best_peer = max((means.get(p, -np.inf) for p in peers), default=-np.inf)
+        value = means.get(model, np.nan)
+        bars.append({"bar": f"{noise}, {source}, +5 dB: SI-SDRi >= 0 and >= every peer",
+                     "value": float(value), "target": f">= max(0, {best_peer:.2f})",
+                     "passed": bool(value >= 0 and value >= best_peer)})
+    if fsdd_white is not None:
+        ratio = fsdd_white["ratio_model_to_irm"]
+        bars.append({"bar": "FSDD test speaker, white noise, -8 dB: SI-SDRi / IRM", "value": float(ratio),
+                     "target": ">= 1.00", "passed": bool(ratio >= 1.0)})
+    cells = per_clip[(per_clip["method"] == model) & ~((per_clip["family"] == "talkers") & (per_clip["snr_db"] <= 0))]
+    means = cells.groupby(["source", "noise", "snr_db"])["si_sdr_improvement"].mean()
+    worse = means[means < 0]
+    bars.append({"bar": "no cell (talkers at <= 0 dB aside) where the model's mean is worse than the input",
+                 "value": f"{len(worse)} of {len(means)} cells worse" + (
+                     f" (e.g. {', '.join(f'{s}/{n}/{d:+g} dB: {v:+.1f}' for (s, n, d), v in worse.sort_values().head(4).items())})"
+                     if len(worse) else ""),
+                 "target": "0 cells", "passed": bool(len(worse) == 0)})
+    if no_noise is not None:
+        model_row = no_noise["methods"].get(model, {})
+        drop = no_noise["input_word_accuracy"] - model_row.get("word_accuracy", np.nan)
+        bars.append({"bar": "no added noise: word accuracy drop against the 8 kHz input (points)",
+                     "value": float(100 * drop), "target": "<= 2", "passed": bool(100 * drop <= 2)})
+        fsdd = model_row.get("fsdd_si_sdr_vs_input_db", np.nan)
+        bars.append({"bar": "no added noise: FSDD output's SI-SDR against the input (dB)", "value": float(fsdd),
+                     "target": ">= 20", "passed": bool(fsdd >= 20)})
+    return bars
+
+
+def no_added_noise(methods: Sequence[SignalMethod], data_home=None, *, sr: int = 8000, fsdd_clips: int = 100,
+                   seed: int = 0, recogniser=None) -> dict[str, Any]:
+    """Recordings as they are, through every method (chapter 6): PocketSphinx word accuracy on the
+    speechocean762 test digit strings (original 16 kHz, the 8 kHz input, each method's output) and the
+    SI-SDR of each output against its input on FSDD test clips and on the digit strings. A denoiser that
+    does no harm leaves both where the input was."""
+    from . import data, metrics
+    from .datasets import speechocean762
+    from .recognition import SphinxDigits, word_accuracy
+
+    recogniser = recogniser or SphinxDigits()
+    so = speechocean762.load_utterances(data_home, splits=("test",), kind="digits")
+    refs = [t.lower().split() for t in so["text"]]
+    original = data.read_clips(so["path"])
+    narrow = data.read_clips(so["path"], sr)
+    fsdd = data.assign_split(data.load_clips("fsdd", data_home), seed=seed)
+    fsdd = fsdd[fsdd["split"] == "test"]
+    if len(fsdd) > fsdd_clips:
+        fsdd = data.subsample(fsdd, max(1, fsdd_clips // fsdd["speaker"].nunique()), seed=seed)
+    fsdd_audio = data.read_clips(fsdd["path"], sr)
+    result: dict[str, Any] = {
+        "utterances": int(len(so)), "speakers": int(so["speaker"].nunique()), "words": int(sum(map(len, refs))),
+        "fsdd_clips": int(len(fsdd)),
+        "original_word_accuracy": word_accuracy(refs, [recogniser.transcribe(y, speechocean762.SAMPLE_RATE)
+                                                       for y in original]),
+        "input_word_accuracy": word_accuracy(refs, [recogniser.transcribe(y, sr) for y in narrow]),
+        "methods": {},
+    }
+    for method in methods:
+        if method.family == "oracle":
+            continue
+        outputs = method.run(narrow, narrow)
+        fsdd_out = method.run(fsdd_audio, fsdd_audio)
+        result["methods"][method.name] = {
+            "word_accuracy": word_accuracy(refs, [recogniser.transcribe(y, sr) for y in outputs]),
+            "si_sdr_vs_input_db": float(np.mean([metrics.si_sdr_db(x, y) for x, y in zip(narrow, outputs)])),
+            "fsdd_si_sdr_vs_input_db": float(np.mean([metrics.si_sdr_db(x, y) for x, y in zip(fsdd_audio, fsdd_out)])),
+        }
+    return result
+
+
+def condition_table(summary: pd.DataFrame, methods: Sequence[str], metric: str = "si_sdri") -> pd.DataFrame:
+    """Wide table for the book and the JSON (chapter 6): one row per (source, noise family, SNR), one
+    column per method, ``mean [low, high]`` strings."""
+    if summary.empty:
+        raise DataError("no benchmark results to tabulate.")
+    cells = summary.assign(cell=[f"{m:+.2f} [{lo:+.2f}, {hi:+.2f}]" for m, lo, hi in
+                                 zip(summary[metric], summary[f"{metric}_lo"], summary[f"{metric}_hi"])])
+    wide = cells.pivot_table(index=["source", "family", "snr_db"], columns="method", values="cell", aggfunc="first")
+    return wide[[m for m in methods if m in wide.columns]]
+
+
+RECORDED = "bench/results/generalisation.json"
+
+
+@dataclasses.dataclass
+class Recorded:
+    """A recorded run of ``bench/generalisation.py`` (chapter 6): the raw JSON and its tables."""
+
+    raw: dict[str, Any]
+    summary: pd.DataFrame  # per source, family, SNR and method
+    by_noise: pd.DataFrame  # per source, noise, SNR and method
+    bars: pd.DataFrame
+
+    @property
+    def model_name(self) -> str:
+        return "release model"
+
+
+def load_recorded(path: str = RECORDED) -> Recorded:
+    """Read a generalisation benchmark JSON (chapter 6) with a clear error when it is missing or is not
+    one; the chapter shows these recorded figures because the benchmark takes about half an hour."""
+    import json
+    from pathlib import Path
+
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"{file} not found: run `make bench-generalisation` (about 30 minutes) to record it.")
+    try:
+        raw = json.loads(file.read_text())
+        return Recorded(raw, pd.DataFrame(raw["summary"]), pd.DataFrame(raw["by_noise"]), pd.DataFrame(raw["bars"]))
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise DataError(f"{file} is not a generalisation benchmark result ({type(exc).__name__}: {exc}); "
+                        "record it again with `make bench-generalisation`.") from None
+
+
+def replay_cell(recorded: Recorded, data_home, source: str, noise: str, *, sr: int = 8000) -> Mixtures:
+    """The exact mixtures of one (source, noise) cell of a recorded run, rebuilt from the data home with the
+    run's own settings (chapter 6 listens to them)."""
+    import re
+
+    command = recorded.raw.get("command", "")
+    setting = {key: re.search(rf"--{key} (\S+)", command) for key in ("fsdd-clips", "sentences", "seed")}
+    seed = int(setting["seed"].group(1)) if setting["seed"] else 0
+    speech = test_speech(data_home, sr=sr, seed=seed, lazy=True,
+                         fsdd_clips=int(setting["fsdd-clips"].group(1)) if setting["fsdd-clips"] else 120,
+                         so_sentences=int(setting["sentences"].group(1)) if setting["sentences"] else 200)
+    noises, families = test_noises(data_home, sr=sr, seed=seed)
+    if noise not in noises:
+        raise ParameterError(f"noise {noise!r} is not in the benchmark; choose one of {sorted(noises)}.")
+    data_ = recorded.raw["test_data"]
+    return make_mixtures(speech, noises, families, snrs=data_["snrs_db"], clips=data_["clips_per_cell"], seed=seed,
+                         only=(source, noise))

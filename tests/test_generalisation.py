@@ -1,0 +1,99 @@
+"""The generalisation benchmark's pieces: test speech and noise, paired mixtures, summaries and bars."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from digitdenoise import generalisation
+from digitdenoise.metrics import snr_db
+
+SR = 8000
+
+
+@pytest.fixture(scope="module")
+def speech():
+    rng = np.random.default_rng(0)
+    rows, signals = [], []
+    for source, n, length in (("fsdd", 4, 3000), ("so-digits", 4, 9000), ("so-sentences", 6, 12000)):
+        for i in range(n):
+            rows.append({"clip_id": f"{source}/{i}", "source": source, "speaker": f"{source}-spk{i % 3}",
+                         "text": "one two"})
+            signals.append((0.1 * rng.standard_normal(length)).astype(np.float32))
+    return generalisation.TestSpeech(pd.DataFrame(rows), signals, SR)
+
+
+def test_mixtures_reuse_clips_and_noise_across_snrs(speech):
+    rng = np.random.default_rng(1)
+    noises = {"hu/n5": rng.standard_normal(20000).astype(np.float32), "babble-1": np.zeros(0, np.float32)}
+    families = {"hu/n5": "hu-test", "babble-1": "talkers"}
+    mix = generalisation.make_mixtures(speech, noises, families, snrs=(-5.0, 5.0), clips=2, seed=0)
+    assert len(mix.table) == 3 * 2 * 2 * 2
+    for (source, noise), cell in mix.table.groupby(["source", "noise"]):
+        low, high = cell[cell["snr_db"] == -5.0], cell[cell["snr_db"] == 5.0]
+        assert list(low["clip_id"]) == list(high["clip_id"])
+        for i, j in zip(low["index"], high["index"]):
+            n_low, n_high = mix.noisy[i] - mix.clean[i], mix.noisy[j] - mix.clean[j]
+            assert np.allclose(n_low / np.linalg.norm(n_low), n_high / np.linalg.norm(n_high), atol=1e-5)
+            assert abs(snr_db(mix.clean[i], mix.noisy[i]) + 5.0) < 0.01
+    again = generalisation.make_mixtures(speech, noises, families, snrs=(-5.0, 5.0), clips=2, seed=0)
+    assert all(np.array_equal(a, b) for a, b in zip(mix.noisy, again.noisy))
+
+
+def test_babble_talkers_are_other_test_speakers(speech):
+    noises, families = {"babble-1": np.zeros(0, np.float32)}, {"babble-1": "talkers"}
+    mix = generalisation.make_mixtures(speech, noises, families, snrs=(0.0,), clips=6, seed=0)
+    sentence_signals = {r.speaker: [] for r in speech.table.itertuples() if r.source == "so-sentences"}
+    for r, y in zip(speech.table.itertuples(), speech.signals):
+        if r.source == "so-sentences":
+            sentence_signals[r.speaker].append(y)
+    for row in mix.table.itertuples():
+        own = sentence_signals.get(row.speaker, [])
+        residual = mix.noisy[row.index] - mix.clean[row.index]
+        for y in own:  # the babble is never a piece of the target speaker's own sentences
+            corr = np.max(np.abs(np.correlate(residual[:2000], y[:4000], mode="valid"))) / (
+                np.linalg.norm(residual[:2000]) * np.linalg.norm(y[:4000]) + 1e-9)
+            assert corr < 0.5
+
+
+def _per_clip(model_gain, peer_gain, irm_gain, families=("hu-test",), snrs=(0.0, 5.0)):
+    rows = []
+    for family in families:
+        for snr in snrs:
+            for noise in ("a", "b"):
+                for source in ("fsdd", "so-digits"):
+                    for k in range(4):
+                        for method, gain in (("model", model_gain), ("DeepFilterNet3", peer_gain),
+                                             ("noisereduce (stationary)", peer_gain - 1), ("oracle IRM", irm_gain)):
+                            rows.append({"source": source, "family": family, "noise": f"{family}/{noise}",
+                                         "snr_db": snr, "method": method,
+                                         "si_sdr_improvement": gain + (0.5 if k % 2 else -0.5)})
+    return pd.DataFrame(rows)
+
+
+def test_summary_reports_ratio_to_the_oracle_and_share_made_worse():
+    summary = generalisation.summarise(_per_clip(9.0, 5.0, 10.0), n_boot=200)
+    model = summary[summary["method"] == "model"]
+    assert np.allclose(model["si_sdri"], 9.0) and np.allclose(model["ratio_to_irm"], 0.9)
+    assert (model["si_sdri_lo"] < 9.0).all() and (model["si_sdri_hi"] > 9.0).all()
+    worse = generalisation.summarise(_per_clip(0.2, 5.0, 10.0), n_boot=200)
+    assert np.allclose(worse.loc[worse["method"] == "model", "worse_than_input"], 0.5)
+
+
+def test_bars_pass_and_fail_where_they_should():
+    good = generalisation.check_bars(_per_clip(9.0, 5.0, 10.0, families=("hu-test", "talkers")), "model")
+    assert all(b["passed"] for b in good), good
+    bad = generalisation.check_bars(_per_clip(-1.0, 5.0, 10.0, families=("hu-test", "talkers")), "model",
+                                    fsdd_white={"ratio_model_to_irm": 0.9})
+    failed = [b["bar"] for b in bad if not b["passed"]]
+    assert any("/ IRM" in b for b in failed) and any("DeepFilterNet3" in b for b in failed)
+    assert any("worse than the input" in b for b in failed) and any("FSDD" in b for b in failed)
+
+
+def test_real_test_noises_are_disjoint_from_training_noises(data_home):
+    from digitdenoise.datasets import hu_nonspeech
+
+    noises, families = generalisation.test_noises(data_home)
+    hu = {n.split("/")[1] for n, f in families.items() if f == "hu-test"}
+    assert hu == set(hu_nonspeech.file_names("test"))
+    assert not hu & set(hu_nonspeech.file_names("train"))
+    assert sum(f == "speech-commands" for f in families.values()) == 6
