@@ -78,3 +78,27 @@ def test_quality_benchmark_reports_a_missing_model_clearly(tmp_path):
     assert proc.returncode == 2
     assert "error: no saved model at" in proc.stderr and "Traceback" not in proc.stderr
     assert not (tmp_path / "q.json").exists()
+
+
+def test_run_passes_extra_parameters_only_to_chapters_that_have_them(tmp_path, monkeypatch):
+    from digitdenoise import runner
+    from digitdenoise.errors import ParameterError
+
+    seen = {}
+    monkeypatch.setattr(runner, "execute_chapter", lambda source, output, parameters, **kw: seen.update(
+        {source.name: parameters}) or 0.0)
+    runner.run_chapters(ROOT, tmp_path, {"profile": "smoke"}, chapters="2,4", echo=lambda *a: None,
+                        extra={"snr_db": -5.0, "snr_low_db": -3.0})
+    assert seen["02_snr.py"]["snr_db"] == -5.0 and "snr_low_db" not in seen["02_snr.py"]
+    assert seen["04_augmentation.py"]["snr_low_db"] == -3.0
+    with pytest.raises(ParameterError, match="-p no_such_thing: no selected chapter"):
+        runner.run_chapters(ROOT, tmp_path, {}, chapters="2", echo=lambda *a: None, extra={"no_such_thing": 1})
+    assert runner.parse_parameter("-5") == -5 and runner.parse_parameter("None") is None
+    assert runner.parse_parameter("white") == "white"
+
+
+def test_run_refuses_to_set_common_parameters_with_p(capsys):
+    from digitdenoise import cli
+
+    assert cli.main(["run", "--chapters", "2", "-p", "profile", "full"]) != 0
+    assert "set it with its own option (--profile)" in capsys.readouterr().err

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from .config import DATASET_NAMES, PROFILES
-from .errors import DigitDenoiseError
+from .errors import DigitDenoiseError, ParameterError
 
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
@@ -26,6 +26,8 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--artifacts", default=None, help="artifacts folder (default: artifacts/<dataset>-<profile>)")
     p.add_argument("--out", default=None, help="where executed notebooks go (default: <root>/book/chapters)")
+    p.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                   help="set a chapter parameter, e.g. -p snr_db -5 (repeatable; goes to the chapters that have it)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,8 +112,15 @@ def _run(args: argparse.Namespace) -> list[dict]:
     params = parameters_for(dataset=args.dataset, profile=args.profile, data_home=data_home,
                             artifacts_dir=artifacts, seed=args.seed)
     artifacts_path = root / artifacts if not Path(artifacts).is_absolute() else Path(artifacts)
+    from .runner import parse_parameter
+
+    extra = {name: parse_parameter(value) for name, value in getattr(args, "parameter", [])}
+    clash = sorted(set(extra) & set(params) | set(extra) & {"data_home"})
+    if clash:
+        option = {"artifacts_dir": "--artifacts"}.get(clash[0], "--" + clash[0].replace("_", "-"))
+        raise ParameterError(f"-p {clash[0]}: set it with its own option ({option}).")
     return run_chapters(root, out, params, chapters=args.chapters, failed_dir=artifacts_path / "failed",
-                        timings_file=artifacts_path / "chapter_timings.json")
+                        timings_file=artifacts_path / "chapter_timings.json", extra=extra)
 
 
 def _build(root: Path, strict: bool = True) -> Path:

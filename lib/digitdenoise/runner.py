@@ -121,21 +121,64 @@ def execute_chapter(source: Path, output: Path, parameters: dict[str, Any], *, c
     return time.perf_counter() - start
 
 
+def chapter_parameters(source: Path) -> dict[str, Any]:
+    """The names and default values of a chapter's ``parameters`` cell (every chapter)."""
+    import ast
+
+    import jupytext
+
+    nb = jupytext.read(Path(source))
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            values = {}
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    try:
+                        values[node.targets[0].id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        values[node.targets[0].id] = None
+            return values
+    raise ParameterError(f"{source} has no cell tagged 'parameters'.")
+
+
+def parse_parameter(text: str) -> Any:
+    """A ``-p NAME VALUE`` value as Python would read it (numbers, ``None``, booleans, quoted strings),
+    else the text itself (every chapter's exercises use it)."""
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
 def run_chapters(root: Path, out_dir: Path, parameters: dict[str, Any], *, chapters: str | None = None,
                  failed_dir: Path | None = None, timings_file: Path | None = None,
-                 echo=print) -> list[dict[str, Any]]:
+                 echo=print, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Execute the selected chapters in order with the same parameters; returns and optionally saves
     the time each took. Used by ``make book`` and the smoke tests. The timings file keeps the latest
-    time of every chapter run with these parameters, so running a few chapters updates only theirs."""
+    time of every chapter run with these parameters, so running a few chapters updates only theirs.
+
+    ``extra`` (``digitdenoise run -p NAME VALUE``) sets chapter parameters beyond the common ones; each
+    goes only to the selected chapters whose parameters cell has that name, and a name no selected
+    chapter has is an error that lists the names they do have."""
     root = Path(root)
     notebooks = root / "notebooks"
     if not notebooks.is_dir():
         raise ParameterError(f"no notebooks/ folder under {root}; run from the repository root or pass --root.")
+    selected = select_chapters(chapters)
+    known = {c.number: chapter_parameters(notebooks / c.source_name) for c in selected}
+    for name in extra or {}:
+        if not any(name in names for names in known.values()):
+            have = sorted(set().union(*known.values()))
+            raise ParameterError(f"-p {name}: no selected chapter has a parameter of that name; they have "
+                                 f"{', '.join(have)}.")
     timings = []
-    for chapter in select_chapters(chapters):
+    for chapter in selected:
+        mine = {**parameters, **{k: v for k, v in (extra or {}).items() if k in known[chapter.number]}}
         echo(f"[chapter {chapter.number}] {chapter.title} ...")
         seconds = execute_chapter(notebooks / chapter.source_name, Path(out_dir) / chapter.output_name,
-                                  parameters, cwd=root, failed_dir=failed_dir)
+                                  mine, cwd=root, failed_dir=failed_dir)
         echo(f"[chapter {chapter.number}] done in {seconds:.1f} s")
         timings.append({"chapter": chapter.number, "slug": chapter.slug, "seconds": round(seconds, 2)})
         if timings_file is not None:
