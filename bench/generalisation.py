@@ -41,12 +41,14 @@ def main(argv=None) -> int:
     parser.add_argument("--previous", default="models/release/fsdd-mask_unet",
                         help="the previous release model, run on the same mixtures ('' to leave it out)")
     parser.add_argument("--data-home", default=None)
-    parser.add_argument("--clips", type=int, default=6, help="utterances per source, noise and SNR")
+    parser.add_argument("--clips", type=int, default=5, help="utterances per source, noise and SNR")
     parser.add_argument("--fsdd-clips", type=int, default=120)
     parser.add_argument("--sentences", type=int, default=200)
     parser.add_argument("--snrs", type=float, nargs="+", default=[-8.0, -5.0, 0.0, 5.0])
     parser.add_argument("--no-peers", action="store_true", help="leave DeepFilterNet3 out (quick runs)")
     parser.add_argument("--no-pesq", action="store_true")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="recompute the peers', classical methods' and oracles' scores even if cached")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="bench/results/generalisation.json")
     args = parser.parse_args(argv)
@@ -79,7 +81,8 @@ def main(argv=None) -> int:
                                                 seed=args.seed)
         say(f"{len(mixtures.noisy)} mixtures ({sum(x.size for x in mixtures.noisy) / cfg.sample_rate / 60:.0f} min "
             f"of audio), {len(methods)} methods")
-        per_clip, failures, seconds = generalisation.run_methods(methods, mixtures, pesq=not args.no_pesq, progress=say)
+        per_clip, failures, seconds = generalisation.run_methods(methods, mixtures, pesq=not args.no_pesq, progress=say,
+                                                                 cache=not args.no_cache)
         failures.update({k: v for k, v in missing.items()})
         summary = generalisation.summarise(per_clip)
         say("FSDD quality bar (-8 dB white)")
@@ -109,7 +112,7 @@ def main(argv=None) -> int:
                       "noises": {family: sorted(n for n, f in families.items() if f == family)
                                  for family in generalisation.NOISE_FAMILIES},
                       "snrs_db": args.snrs, "clips_per_cell": args.clips, "mixtures": len(mixtures.noisy)},
-        "method_seconds": {k: round(v, 1) for k, v in seconds.items()},
+        "method_seconds": {k: (round(v, 1) if v == v else "scores reused from the cache") for k, v in seconds.items()},
         "failures": failures,
         "summary": json.loads(summary.to_json(orient="records")),
         "by_noise": json.loads(generalisation.summarise(per_clip, ("source", "noise", "snr_db", "method"))

@@ -97,3 +97,38 @@ def test_real_test_noises_are_disjoint_from_training_noises(data_home):
     assert hu == set(hu_nonspeech.file_names("test"))
     assert not hu & set(hu_nonspeech.file_names("train"))
     assert sum(f == "speech-commands" for f in families.values()) == 6
+
+
+def test_scores_of_the_input_are_its_own_and_improvement_is_the_difference():
+    rng = np.random.default_rng(3)
+    t = np.arange(8000) / SR
+    clean = [(0.3 * np.sin(2 * np.pi * 220 * t) * (t < 0.7)).astype(np.float32)]
+    noisy = [clean[0] + 0.05 * rng.standard_normal(8000).astype(np.float32)]
+    table = generalisation.score_signals(clean, [clean[0].copy()], noisy, SR)
+    again = generalisation.score_signals(clean, noisy, noisy, SR)
+    assert np.isclose(again["si_sdr_improvement"].iloc[0], 0.0) and np.isclose(again["pesq_improvement"].iloc[0], 0)
+    assert table["si_sdr"].iloc[0] > 60 and table["si_sdr_in"].iloc[0] == again["si_sdr"].iloc[0]
+    with pytest.raises(Exception, match="samples for a"):
+        generalisation.score_signals(clean, [clean[0][:100]], noisy, SR)
+
+
+def test_scores_are_cached_per_method_version_and_mixtures(speech, tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITDENOISE_CACHE", str(tmp_path))
+    rng = np.random.default_rng(1)
+    mix = generalisation.make_mixtures(speech, {"hu/n5": rng.standard_normal(20000).astype(np.float32)},
+                                       {"hu/n5": "hu-test"}, snrs=(0.0,), clips=1, seed=0)
+    calls = []
+
+    def identity(noisy, clean):
+        calls.append(1)
+        return [x.copy() for x in noisy]
+
+    first = generalisation.SignalMethod("a model", "book model", identity, version="v1")
+    unversioned = generalisation.SignalMethod("live model", "book model", identity)
+    for _ in range(2):
+        table, _, _ = generalisation.run_methods([first, unversioned], mix, pesq=False, estoi=False, cache=True)
+    assert len(calls) == 3  # the versioned model ran once, the unversioned one twice
+    assert np.allclose(table["si_sdr_improvement"], 0.0)
+    renamed = generalisation.SignalMethod("same weights, other label", "book model", identity, version="v1")
+    generalisation.run_methods([renamed], mix, pesq=False, estoi=False, cache=True)
+    assert len(calls) == 3

@@ -193,6 +193,7 @@ class SignalMethod:
     name: str
     family: str  # "book model", "classical", "peer", "oracle"
     run: Callable[[list[np.ndarray], list[np.ndarray]], list[np.ndarray]]
+    version: str | None = None  # for a trained model: a hash of its weights (scores are cached under it)
 
 
 def _padded(signals: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -205,10 +206,16 @@ def _padded(signals: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
 
 def model_method(name: str, model, *, family: str = "book model") -> SignalMethod:
     """A trained denoiser as a benchmark method, each signal at its own length
-    (:func:`training.denoise_signals`; chapter 6)."""
+    (:func:`training.denoise_signals`; chapter 6). Its ``version`` is a hash of its weights."""
+    import hashlib
+
     from .training import denoise_signals
 
-    return SignalMethod(name, family, lambda noisy, clean: denoise_signals(model, noisy))
+    digest = hashlib.sha1()
+    for w in model.get_weights():
+        digest.update(np.ascontiguousarray(w).tobytes())
+    return SignalMethod(name, family, lambda noisy, clean: denoise_signals(model, noisy),
+                        version=f"{model.model_name}-{digest.hexdigest()[:16]}")
 
 
 def peer_methods(sr: int, cfg, *, peers: Sequence[str] = ("deepfilternet3",), oracles: bool = True
@@ -243,52 +250,92 @@ def peer_methods(sr: int, cfg, *, peers: Sequence[str] = ("deepfilternet3",), or
     return methods, missing
 
 
-def score_signals(clean: Sequence[np.ndarray], estimates: Sequence[np.ndarray], noisy: Sequence[np.ndarray], sr: int,
-                  *, pesq: bool = True, estoi: bool = True) -> pd.DataFrame:
-    """Per signal: SI-SDR of the input and of the estimate and its improvement, and the same for PESQ
-    and ESTOI (chapter 6). ESTOI is NaN for signals under 0.5 s (too short for its 384 ms segments)
-    and PESQ is NaN where it finds no utterance; both are counted, not hidden."""
+def _scores(c: np.ndarray, e: np.ndarray, sr: int, pesq: bool, estoi: bool) -> dict[str, float]:
     from . import metrics
 
+    row = {"si_sdr": metrics.si_sdr_db(c, e)}
+    if pesq:
+        row["pesq"] = metrics.pesq_score(c, e, sr)
+    if estoi:
+        row["estoi"] = metrics.estoi_score(c, e, sr) if c.size >= 0.5 * sr else float("nan")
+    return row
+
+
+def score_signals(clean: Sequence[np.ndarray], estimates: Sequence[np.ndarray], noisy: Sequence[np.ndarray], sr: int,
+                  *, pesq: bool = True, estoi: bool = True, inputs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per signal: SI-SDR of the input and of the estimate and its improvement, and the same for PESQ
+    and ESTOI (chapter 6). ESTOI is NaN for signals under 0.5 s (too short for its 384 ms segments)
+    and PESQ is NaN where it finds no utterance; both are counted, not hidden. ``inputs`` (the input's
+    own scores, columns ``si_sdr``, ``pesq``, ``estoi``) saves scoring the same mixtures again for every
+    method."""
+    if inputs is None:
+        inputs = pd.DataFrame([_scores(c, x, sr, pesq, estoi) for c, x in zip(clean, noisy)])
     rows = []
-    for c, e, x in zip(clean, estimates, noisy):
+    for c, e in zip(clean, estimates):
         if e.shape != c.shape:
             raise ParameterError(f"an estimate has {e.size} samples for a {c.size}-sample clip.")
-        row = {"si_sdr_in": metrics.si_sdr_db(c, x), "si_sdr": metrics.si_sdr_db(c, e)}
-        if pesq:
-            row["pesq_in"], row["pesq"] = metrics.pesq_score(c, x, sr), metrics.pesq_score(c, e, sr)
-        if estoi:
-            ok = c.size >= 0.5 * sr
-            row["estoi_in"] = metrics.estoi_score(c, x, sr) if ok else float("nan")
-            row["estoi"] = metrics.estoi_score(c, e, sr) if ok else float("nan")
-        rows.append(row)
+        rows.append(_scores(c, e, sr, pesq, estoi))
     out = pd.DataFrame(rows)
+    for column in list(out.columns):
+        out[f"{column}_in"] = inputs[column].to_numpy()
     for m in ("si_sdr", "pesq", "estoi"):
         if m in out:
             out[f"{m}_improvement"] = out[m] - out[f"{m}_in"]
     return out
 
 
+def _mixtures_key(mixtures: Mixtures, method: str, pesq: bool, estoi: bool) -> str:
+    import hashlib
+
+    digest = hashlib.sha1()
+    digest.update(repr((method, pesq, estoi, mixtures.sr, len(mixtures.noisy))).encode())
+    for x in mixtures.noisy:
+        digest.update(np.ascontiguousarray(x, np.float32).tobytes())
+    return digest.hexdigest()[:16]
+
+
 def run_methods(methods: Sequence[SignalMethod], mixtures: Mixtures, *, pesq: bool = True, estoi: bool = True,
-                progress=None) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
+                progress=None, cache: bool = False) -> tuple[pd.DataFrame, dict[str, str], dict[str, float]]:
     """Run every method on every mixture and score it (chapter 6). Returns the per-mixture table (one row
-    per method and mixture), ``{method: failure}`` for methods that raised, and the seconds each took."""
+    per method and mixture), ``{method: failure}`` for methods that raised, and the seconds each took.
+
+    With ``cache`` the scores are stored in ``$DIGITDENOISE_CACHE/generalisation/`` under a hash of the
+    exact mixtures and of the method (its name, or for a trained model the hash of its weights), and reused
+    by a later run on the same mixtures: only a changed model is run again."""
     import time
 
     from .baselines import PeerUnavailable
+    from .config import cache_dir
 
-    tables, failures, seconds = [], {}, {}
+    tables, failures, seconds, inputs = [], {}, {}, None
     for method in methods:
-        if progress:
-            progress(f"{method.name}: {len(mixtures.noisy)} mixtures")
-        t0 = time.perf_counter()
-        try:
-            estimates = method.run(mixtures.noisy, mixtures.clean)
-        except PeerUnavailable as exc:
-            failures[method.name] = str(exc)
-            continue
-        seconds[method.name] = time.perf_counter() - t0
-        scores = score_signals(mixtures.clean, estimates, mixtures.noisy, mixtures.sr, pesq=pesq, estoi=estoi)
+        cacheable = cache and (method.family in ("classical", "peer", "oracle") or method.version is not None)
+        key = method.version or method.name
+        cached = (cache_dir() / "generalisation" / f"{_mixtures_key(mixtures, key, pesq, estoi)}.csv"
+                  if cacheable else None)
+        if cached is not None and cached.is_file():
+            if progress:
+                progress(f"{method.name}: scores reused from {cached.name}")
+            scores, seconds[method.name] = pd.read_csv(cached), float("nan")
+        else:
+            if progress:
+                progress(f"{method.name}: {len(mixtures.noisy)} mixtures")
+            t0 = time.perf_counter()
+            try:
+                estimates = method.run(mixtures.noisy, mixtures.clean)
+            except PeerUnavailable as exc:
+                failures[method.name] = str(exc)
+                continue
+            seconds[method.name] = time.perf_counter() - t0
+            if inputs is None:
+                inputs = pd.DataFrame([_scores(c, x, mixtures.sr, pesq, estoi)
+                                       for c, x in zip(mixtures.clean, mixtures.noisy)])
+            scores = score_signals(mixtures.clean, estimates, mixtures.noisy, mixtures.sr, pesq=pesq, estoi=estoi,
+                                   inputs=inputs)
+            if cached is not None:
+                from ._io import write_text
+
+                write_text(cached, scores.to_csv(index=False))
         tables.append(pd.concat([mixtures.table.reset_index(drop=True).assign(method=method.name,
                                                                                 family_of_method=method.family),
                                  scores], axis=1))
