@@ -102,3 +102,16 @@ def test_run_refuses_to_set_common_parameters_with_p(capsys):
 
     assert cli.main(["run", "--chapters", "2", "-p", "profile", "full"]) != 0
     assert "set it with its own option (--profile)" in capsys.readouterr().err
+
+
+def test_library_log_lines_from_a_chapter_go_to_the_kernel_log_not_the_terminal(tmp_path, capfd):
+    source = tmp_path / "tiny.py"
+    source.write_text('# %% tags=["parameters"]\nx = 1\n\n# %%\nimport os\nos.write(2, b"C-LEVEL LOG LINE\\n")\n'
+                      'print("cell output", x)\n')
+    runner.execute_chapter(source, tmp_path / "out" / "tiny.ipynb", {"x": 2}, log_dir=tmp_path / "logs")
+    captured = capfd.readouterr()
+    assert "C-LEVEL LOG LINE" not in captured.err + captured.out
+    assert "running over TCP" not in captured.err
+    assert "C-LEVEL LOG LINE" in (tmp_path / "logs" / "kernel.log").read_text()
+    cells = json.loads((tmp_path / "out" / "tiny.ipynb").read_text())["cells"]
+    assert any("cell output 2" in "".join(o.get("text", "")) for c in cells for o in c.get("outputs", []))

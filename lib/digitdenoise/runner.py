@@ -85,12 +85,25 @@ def _kernel_env() -> None:
     os.environ["DIGITDENOISE_STATIC"] = "1"
 
 
+def _quiet_kernel_arguments(log_dir: Path) -> list[str]:
+    """Kernel options that keep the terminal to progress and results: C++ libraries (TensorFlow's start-up
+    and device messages) write to the kernel's file descriptor 2, which is sent to ``kernel.log`` in
+    ``log_dir`` instead of the terminal or the published cells; the kernel's own transport notice is
+    silenced. Python warnings and errors still reach the cells, and a failing cell still fails the chapter."""
+    log = Path(log_dir).resolve() / "kernel.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    redirect = f"import os; os.dup2(os.open({str(log)!r}, os.O_WRONLY | os.O_CREAT | os.O_APPEND), 2)"
+    return ["--IPKernelApp.capture_fd_output=False", "--IPKernelApp.log_level=ERROR",
+            f"--IPKernelApp.exec_lines={[redirect]!r}"]
+
+
 def execute_chapter(source: Path, output: Path, parameters: dict[str, Any], *, cwd: Path | None = None,
-                    failed_dir: Path | None = None) -> float:
+                    failed_dir: Path | None = None, log_dir: Path | None = None) -> float:
     """Execute one jupytext chapter into ``output`` (written atomically); return seconds taken.
 
     On a cell error the partly executed notebook is saved to ``failed_dir`` (never to ``output``) and
-    a :class:`ChapterError` names the chapter, the exception and that file.
+    a :class:`ChapterError` names the chapter, the exception and that file. Library log lines from the
+    kernel go to ``kernel.log`` in ``log_dir`` (default: beside ``output``).
     """
     import jupytext
     import papermill
@@ -109,7 +122,7 @@ def execute_chapter(source: Path, output: Path, parameters: dict[str, Any], *, c
             # to the terminal, not into the published cells. Python warnings still appear in the cells.
             papermill.execute_notebook(nb, str(tmp), parameters=parameters, kernel_name="python3",
                                        cwd=str(cwd) if cwd else None, progress_bar=False, log_output=False,
-                                       extra_arguments=["--IPKernelApp.capture_fd_output=False"])
+                                       extra_arguments=_quiet_kernel_arguments(log_dir or output.parent))
         except PapermillExecutionError as exc:
             saved = ""
             if failed_dir is not None:
@@ -178,7 +191,8 @@ def run_chapters(root: Path, out_dir: Path, parameters: dict[str, Any], *, chapt
         mine = {**parameters, **{k: v for k, v in (extra or {}).items() if k in known[chapter.number]}}
         echo(f"[chapter {chapter.number}] {chapter.title} ...")
         seconds = execute_chapter(notebooks / chapter.source_name, Path(out_dir) / chapter.output_name,
-                                  mine, cwd=root, failed_dir=failed_dir)
+                                  mine, cwd=root, failed_dir=failed_dir,
+                                  log_dir=failed_dir.parent if failed_dir is not None else None)
         echo(f"[chapter {chapter.number}] done in {seconds:.1f} s")
         timings.append({"chapter": chapter.number, "slug": chapter.slug, "seconds": round(seconds, 2)})
         if timings_file is not None:
