@@ -35,3 +35,10 @@ def test_bad_parameters_get_specific_messages(kwargs, words):
         config.resolve(**kwargs)
     for word in words:
         assert word in str(err.value)
+
+
+def test_default_artifacts_folder_is_the_one_the_runner_uses():
+    from digitdenoise import config
+
+    assert str(config.resolve(dataset="fsdd", profile="smoke").artifacts_dir) == "artifacts/fsdd-smoke"
+    assert str(config.resolve(artifacts_dir="/tmp/x").artifacts_dir) == "/tmp/x"

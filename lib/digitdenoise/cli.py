@@ -119,8 +119,11 @@ def _run(args: argparse.Namespace) -> list[dict]:
     if clash:
         option = {"artifacts_dir": "--artifacts"}.get(clash[0], "--" + clash[0].replace("_", "-"))
         raise ParameterError(f"-p {clash[0]}: set it with its own option ({option}).")
+    if extra and not args.out:  # an exercise run never overwrites the book's pages or its timings
+        out = artifacts_path / "exercises"
+        print(f"chapters with -p parameters go to {out} (give --out to choose)")
     return run_chapters(root, out, params, chapters=args.chapters, failed_dir=artifacts_path / "failed",
-                        timings_file=artifacts_path / "chapter_timings.json", extra=extra)
+                        timings_file=None if extra else artifacts_path / "chapter_timings.json", extra=extra)
 
 
 def _build(root: Path, strict: bool = True) -> Path:

@@ -135,12 +135,14 @@ def check_number(name: str, value: Any, *, minimum: float | None = None, maximum
 
 
 def resolve(*, dataset: str = "fsdd", profile: str = "default", data_home: str | os.PathLike | None = None,
-            artifacts_dir: str | os.PathLike = "artifacts", seed: int = 0, snr_db: float = -8.0,
+            artifacts_dir: str | os.PathLike | None = None, seed: int = 0, snr_db: float = -8.0,
             **overrides: Any) -> RunConfig:
     """Validate a chapter's parameters and merge them with its profile (every chapter, first cell).
 
     ``overrides`` replace profile settings by name (``epochs=3``); unknown names are refused so a
-    typo in a papermill ``-p`` flag does not pass silently.
+    typo in a papermill ``-p`` flag does not pass silently. ``artifacts_dir=None`` means
+    ``artifacts/<dataset>-<profile>``, the folder ``digitdenoise run`` uses, so a chapter opened live in
+    Jupyter finds what earlier chapters wrote there.
     """
     check_choice("profile", profile, tuple(PROFILES))
     check_choice("dataset", dataset, DATASET_NAMES)
@@ -160,5 +162,6 @@ def resolve(*, dataset: str = "fsdd", profile: str = "default", data_home: str |
         settings[key] = check_number(key, value, minimum=minimum, integer=True)
     home = Path(data_home).expanduser() if data_home else default_data_home()
     return RunConfig(dataset=dataset, profile=profile, data_home=home,
-                     artifacts_dir=Path(artifacts_dir).expanduser(), seed=seed, snr_db=snr_db,
+                     artifacts_dir=Path(artifacts_dir or f"artifacts/{dataset}-{profile}").expanduser(),
+                     seed=seed, snr_db=snr_db,
                      settings=settings)
