@@ -69,7 +69,8 @@ class Frontend:
     ``scaled = (log(|S| + floor) - log(floor)) / (log(n_fft / 2) - log(floor))``: 0 is silence, 1 the
     largest magnitude a full-scale signal can reach with the Hann window (its sum, ``n_fft / 2``). Model
     inputs are ``(freq, frames, 1)`` with the Nyquist bin dropped and frames padded with silence to a
-    multiple of 8. The networks leave the frame axis free, so the same weights run on a one-second training window or on a whole recording (chapter 8, appendix 9).
+    multiple of 8. The networks leave the frame axis free, so the same weights run on a one-second training
+    window or on a whole recording (chapter 8, appendix 9).
     """
 
     cfg: FeatureConfig
