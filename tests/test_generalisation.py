@@ -132,3 +132,21 @@ def test_scores_are_cached_per_method_version_and_mixtures(speech, tmp_path, mon
     renamed = generalisation.SignalMethod("same weights, other label", "book model", identity, version="v1")
     generalisation.run_methods([renamed], mix, pesq=False, estoi=False, cache=True)
     assert len(calls) == 3
+
+
+def test_the_recorded_benchmark_loads_and_a_missing_one_is_named(tmp_path):
+    from conftest import ROOT
+    from digitdenoise.errors import DataError
+
+    recorded = generalisation.load_recorded(str(ROOT / "bench" / "results" / "generalisation.json"))
+    assert {"release model", "previous release model", "oracle IRM"} <= set(recorded.summary["method"])
+    assert set(recorded.summary["snr_db"]) == {-8.0, -5.0, 0.0, 5.0}
+    assert recorded.raw["model"]["dir"] == "models/release/general-mask_unet"
+    assert recorded.raw["splits"]["hu-nonspeech"]["test"] == 20
+    irm = recorded.summary[recorded.summary["method"] == "oracle IRM"]
+    assert np.allclose(irm["ratio_to_irm"], 1.0)
+    with pytest.raises(DataError, match="make bench-generalisation"):
+        generalisation.load_recorded(str(tmp_path / "none.json"))
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(DataError, match="is not a generalisation benchmark result"):
+        generalisation.load_recorded(str(tmp_path / "bad.json"))

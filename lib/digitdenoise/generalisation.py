@@ -30,6 +30,7 @@ SOURCES = ("fsdd", "so-digits", "so-sentences")
 NOISE_FAMILIES = ("hu-test", "speech-commands", "generated", "talkers")
 # The conditions the bars single out
 NONSPEECH_FAMILIES = ("hu-test", "speech-commands")
+PEER_STREAM_SIGNALS = 60  # utterances per stream played to a pretrained peer
 
 
 @dataclasses.dataclass
@@ -235,9 +236,14 @@ def peer_methods(sr: int, cfg, *, peers: Sequence[str] = ("deepfilternet3",), or
         label = {"deepfilternet3": "DeepFilterNet3", "rnnoise": "RNNoise"}[peer]
 
         def run(noisy, clean, p=peer):
-            batch, lengths = _padded(noisy)
-            out = baselines.run_peer(p, batch, sr, lengths=lengths)
-            return [out[i, :n] for i, n in enumerate(lengths)]
+            # streams of PEER_STREAM_SIGNALS utterances: one stream of a whole benchmark (over an hour of
+            # 48 kHz audio) slows the peer down far more than in proportion
+            out_all = []
+            for start in range(0, len(noisy), PEER_STREAM_SIGNALS):
+                batch, lengths = _padded(noisy[start:start + PEER_STREAM_SIGNALS])
+                out = baselines.run_peer(p, batch, sr, lengths=lengths)
+                out_all += [out[i, :n] for i, n in enumerate(lengths)]
+            return out_all
 
         methods.append(SignalMethod(label, "peer", run))
     if oracles:
@@ -510,7 +516,9 @@ def load_recorded(path: str = RECORDED) -> Recorded:
         raise DataError(f"{file} not found: run `make bench-generalisation` (about 30 minutes) to record it.")
     try:
         raw = json.loads(file.read_text())
-        return Recorded(raw, pd.DataFrame(raw["summary"]), pd.DataFrame(raw["by_noise"]), pd.DataFrame(raw["bars"]))
+        tables = {k: pd.DataFrame(raw[k]["data"], columns=raw[k]["columns"]) if isinstance(raw[k], dict)
+                  else pd.DataFrame(raw[k]) for k in ("summary", "by_noise")}
+        return Recorded(raw, tables["summary"], tables["by_noise"], pd.DataFrame(raw["bars"]))
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise DataError(f"{file} is not a generalisation benchmark result ({type(exc).__name__}: {exc}); "
                         "record it again with `make bench-generalisation`.") from None
