@@ -311,7 +311,7 @@ def bench_training(data_home: str | None) -> dict:
         print(f"  training: {name}: {160 / second:.1f} clips/s", flush=True)
     # time to 90% of the final validation SI-SDR improvement: only the best model's loss is SI-SDR, so
     # only its history (the release checkpoint's) can say it
-    release = ROOT / "models" / "release" / "fsdd-mask_unet"
+    release = ROOT / "models" / "release" / "fsdd-mask_unet"  # its validation pairs are the ones prepared here
     hist_file = release / "history.csv"
     if hist_file.is_file():
         hist = pd.read_csv(hist_file)

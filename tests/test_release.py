@@ -12,14 +12,25 @@ from digitdenoise import evaluation, training
 from digitdenoise.errors import DataError
 
 RELEASE = ROOT / "models" / "release"
-FOLDERS = ["fsdd-mask_unet", "fsdd-mask_unet-white"]
+FOLDERS = ["general-mask_unet", "fsdd-mask_unet", "fsdd-mask_unet-white"]
 
 
-def test_the_committed_checkpoint_is_small_and_loadable():
-    folder = RELEASE / "fsdd-mask_unet"
+@pytest.mark.parametrize("name", ["general-mask_unet", "fsdd-mask_unet"])
+def test_the_committed_checkpoints_are_small_and_loadable(name):
+    folder = RELEASE / name
     assert (folder / "model.keras").stat().st_size <= 5 * 2**20
     model, info = training.load_denoiser(folder)
     assert info["parameters"] == int(model.network.count_params())
+
+
+def test_the_general_release_records_its_recipe_and_splits():
+    info = json.loads((RELEASE / "general-mask_unet" / "train_config.json").read_text())
+    recipe = info["train_config"]["recipe"]
+    assert recipe["name"] == "general" and info["train_config"]["sdr_cap_db"] == 30.0
+    splits = recipe["splits"]
+    assert splits["fsdd"]["test"] == ["nicolas"] and "multiple of 8" in splits["speechocean762"]["rule"]
+    assert splits["hu-nonspeech"]["test"] == 20 and "never trained on" in splits["speech-commands-noise"]
+    assert info["train_seconds"] > 0 and info["train_config"]["init_from"] == "models/release/fsdd-mask_unet"
 
 
 @pytest.mark.parametrize("name", FOLDERS)

@@ -33,13 +33,14 @@ MODEL_ENV = "DIGITDENOISE_MODEL"
 
 def default_model_dir() -> Path:
     """The model the command and the service use unless told otherwise (chapter 8; chapter 5 made the release checkpoint):
-    ``$DIGITDENOISE_MODEL`` if set, else ``models/release/fsdd-mask_unet`` of this repository."""
+    ``$DIGITDENOISE_MODEL`` if set, else ``models/release/general-mask_unet`` of this repository (the
+    general release model: many voices and noises)."""
     import os
 
     env = os.environ.get(MODEL_ENV)
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[2] / "models" / "release" / "fsdd-mask_unet"
+    return Path(__file__).resolve().parents[2] / "models" / "release" / "general-mask_unet"
 
 
 @dataclass
