@@ -15,16 +15,27 @@
 # report this book grew out of used one fixed set of noisy files at a nominal −8 dB. Here the noisy side
 # is made on the fly from clean clips and noise we control: the SNR is exact, the noise is fresh in every
 # epoch, and nothing the test set contains — speakers or noise — is ever heard in training.
+#
+# ```{admonition} You will learn
+# :class: tip
+# * how to mix speech and noise at an exact SNR, and why the SNR of a short clip depends on where it is
+#   measured;
+# * the noise types of this book (generated colours, real recordings, babble) and how they are split so
+#   that no test noise is ever heard in training;
+# * how an on-the-fly generator makes fresh, reproducible training pairs every epoch, and how to check
+#   that it delivers the SNR it reports;
+# * what the general release model trains on: many voices, noise families, microphones and clean inputs.
+# ```
 
 # %% tags=["parameters"]
 dataset = "fsdd"  # fsdd, audiomnist or audiomnist-sample
 profile = "default"  # smoke, default or full
 data_home = None  # None: use $DIGITDENOISE_DATA_HOME
-artifacts_dir = "artifacts"
+artifacts_dir = None  # None: artifacts/<dataset>-<profile>, as `digitdenoise run` uses
 seed = 0
 snr_db = -8.0  # the nominal SNR of the test set (dB)
-snr_low_db = -10.0  # training SNRs are drawn uniformly from [snr_low_db, snr_high_db]
-snr_high_db = 5.0
+snr_low_db = -10.0  # this chapter's demonstration mixer draws SNRs from [snr_low_db, snr_high_db];
+snr_high_db = 5.0  # chapter 5's training uses TrainConfig.snr_range (the same -10 to +5 dB by default)
 
 # %%
 import matplotlib.pyplot as plt
@@ -135,7 +146,9 @@ audio.player_grid(rows, sr, title=f"Clip {example['clip_id']} at {run.snr_db:g} 
 # (`digitdenoise.noise.OnTheFlyMixer`) draws a noise type uniformly from the training noises (where
 # "recording" means one of the training recordings at random), a fresh
 # excerpt (or a fresh generated noise, or a fresh babble of four other training speakers), and an SNR
-# uniformly from {glue:text}`snr_low` to {glue:text}`snr_high` dB, then mixes over the fixed
+# uniformly from {glue:text}`snr_low` to {glue:text}`snr_high` dB (this chapter's `snr_low_db` and
+# `snr_high_db`; chapter 5's models are trained with `TrainConfig.snr_range`, by default the same range, so
+# changing the parameters here changes this chapter's demonstrations, not the training), then mixes over the fixed
 # {glue:text}`window` s window. Every draw is a function of the seed, the epoch and the clip alone, so a
 # run is reproducible and the data differ from epoch to epoch. Validation and test mixtures are drawn
 # once, from the evaluation noises, and kept fixed so every model is scored on the same pairs.
@@ -210,3 +223,384 @@ plt.show()
 # %% [markdown]
 # Over {glue:text}`n_checks` mixtures the mean error is {glue:text}`mean_error` dB and the largest
 # {glue:text}`max_error` dB: floating-point rounding. The generator delivers the SNR it reports.
+
+# %% [markdown]
+# ## Beyond one dataset: the general recipe's voices and noises
+#
+# The recipe above trains on {glue:text}`gen_train_voices` training speakers of {glue:text}`gen_dataset`,
+# excerpts of {glue:text}`gen_train_recordings` noise recordings, {glue:text}`gen_colours` noise colours
+# and babble of those same speakers. A model trained this way learns these conditions and little else:
+# all it knows about voices is how those speakers sound, and all it knows about noise is those few
+# sounds. Given a voice or a noise it has never heard, it may leave noise in, or take away part of the
+# speech (chapter 6 measures it). A model that is to help on audio it has never heard has to meet
+# many voices, many kinds of noise and many microphones during training.
+#
+# The *general* model of chapter 5 is trained on such a mixture, and this section shows what goes into
+# it. The rule from the start of the chapter holds for every new source: each one is split once, by a
+# fixed rule, and nothing in a test split is ever heard in training.
+
+# %% tags=["remove-input"]
+import inspect
+
+import scipy.signal
+from IPython.display import display
+
+from digitdenoise import augment
+from digitdenoise.datasets import hu_nonspeech, speechocean762
+
+general = augment.Recipe()
+glue("gen_train_voices", f"{clips.loc[clips['split'] == 'train', 'speaker'].nunique():,}", display=False)
+glue("gen_dataset", run.dataset.upper() if run.dataset == "fsdd" else run.dataset, display=False)
+glue("gen_train_recordings", f"{len(train_recs)}", display=False)
+glue("gen_colours", f"{sum(k in ('white', 'pink', 'brown') for k in train_kinds)}", display=False)
+
+# %% [markdown]
+# ### Voices: speechocean762
+#
+# speechocean762 {cite:p}`zhang2021speechocean762` is a corpus made for scoring pronunciation: English read aloud by non-native speakers whose
+# first language is Mandarin, children and adults. The book uses a documented subset of it: every utterance
+# that is only a string of digits ("zero three five one") and a few other sentences per speaker,
+# {glue:text}`gen_so_utts` utterances from {glue:text}`gen_so_speakers` speakers ({glue:text}`gen_so_digits`
+# digit strings and {glue:text}`gen_so_sentences` other sentences).
+#
+# The speakers are split once by a fixed rule. The corpus's own test speakers are the book's **test**
+# speakers. Of its training speakers, those whose number is a multiple of {glue:text}`gen_so_modulus` are
+# **validation** speakers, and the rest **train**. Each speaker is in exactly one split, so a test voice is
+# never heard in training, not even inside babble.
+
+# %% tags=["hide-input"]
+utterances = speechocean762.load_utterances(run.data_home, audio=False)  # metadata; audio fetched per file below
+split_order = ["train", "validation", "test"]
+age_labels = [label for label, _, _ in speechocean762.AGE_GROUPS]
+speakers_so = utterances.drop_duplicates("speaker")
+voices = pd.concat([
+    speakers_so.groupby("split").size().rename("speakers"),
+    pd.crosstab(speakers_so["split"], speakers_so["gender"]).rename(columns={"f": "female", "m": "male"}),
+    pd.crosstab(speakers_so["split"], speakers_so["age_group"]).reindex(columns=age_labels),
+    utterances.groupby("split")["kind"].value_counts().unstack().rename(
+        columns={"digits": "digit strings", "sentence": "other sentences"}),
+], axis=1).reindex(split_order).fillna(0).astype(int)
+voices["minutes of audio"] = (utterances.groupby("split")["duration_s"].sum() / 60).reindex(split_order).round(1)
+voices.columns.name = "speechocean762"
+voices
+
+# %% tags=["remove-input"]
+train_so = utterances[utterances["split"] == "train"]
+train_digit_strings = train_so[train_so["kind"] == "digits"]
+window_defaults = inspect.signature(augment.speech_windows).parameters
+glue("gen_so_utts", f"{len(utterances):,}", display=False)
+glue("gen_so_speakers", f"{utterances['speaker'].nunique()}", display=False)
+glue("gen_so_digits", f"{(utterances['kind'] == 'digits').sum()}", display=False)
+glue("gen_so_sentences", f"{(utterances['kind'] == 'sentence').sum():,}", display=False)
+glue("gen_so_modulus", f"{speechocean762.VALIDATION_MODULUS}", display=False)
+glue("gen_so_train_digits", f"{len(train_digit_strings)}", display=False)
+glue("gen_so_train_digits_children", f"{(train_digit_strings['age_group'] == age_labels[0]).sum()}", display=False)
+glue("gen_so_train_minutes", f"{train_so['duration_s'].sum() / 60:.0f}", display=False)
+glue("gen_window_s", f"{window_defaults['seconds'].default:g}", display=False)
+glue("gen_min_active_pct", f"{100 * window_defaults['min_active'].default:.0f}", display=False)
+
+# %% [markdown]
+# Children's voices are higher than adults' and their resonances lie higher too (a child's vocal tract is
+# shorter), so a model that has heard only adults meets a child as a new kind of voice. In this subset the
+# digit strings are nearly all children's: {glue:text}`gen_so_train_digits_children` of the
+# {glue:text}`gen_so_train_digits` digit strings in the training split. The rest of the speech is sentences,
+# which is no loss to a denoiser: it learns what speech sounds like, and the sentences are made of the same
+# sounds as the digits.
+#
+# The general recipe does not use whole utterances. It cuts each one into windows of {glue:text}`gen_window_s`
+# s and keeps a window only if speech is active in at least {glue:text}`gen_min_active_pct`% of its samples,
+# so that a stretch of silence is not passed off as speech. The training speakers' utterances hold
+# {glue:text}`gen_so_train_minutes` minutes of audio. Here are a child, a teenager and an adult from the
+# training split, resampled to the chapter's rate of {glue:text}`gen_sr` Hz:
+
+# %% tags=["hide-input"]
+rng_voices = np.random.default_rng([run.seed, 41])
+voice_rows = []
+for label in age_labels:  # a digit string for the child, sentences for the others
+    group = train_so[train_so["age_group"] == label]
+    of_kind = group[group["kind"] == ("digits" if label == age_labels[0] else "sentence")]
+    group = of_kind if len(of_kind) else group
+    voice_rows.append(group.iloc[int(rng_voices.integers(len(group)))])
+voice_rows = pd.DataFrame(voice_rows).reset_index(drop=True)
+voice_audio = speechocean762.read(voice_rows, sr, run.data_home)
+people = dict(zip(age_labels, ("a child", "a teenager", "an adult")))
+genders = {"f": "female", "m": "male"}
+voice_labels = [f"{people[r.age_group]} ({genders.get(r.gender, r.gender)}, {r.age}): “{r.text.lower()}”"
+                for r in voice_rows.itertuples()]
+glue("gen_sr", f"{sr:,}", display=False)
+audio.players(dict(zip(voice_labels, voice_audio)), sr, title="speechocean762, training speakers")
+
+# %% [markdown]
+# ### Noises: real recordings and generated families
+#
+# Real noise comes from a collection of {glue:text}`gen_hu_total` short recordings of everyday non-speech
+# sounds gathered by G. Hu {cite:p}`hu2004nonspeech`. The collection has no labels saying what each sound is, so it is split by file
+# number: files numbered a multiple of {glue:text}`gen_hu_test_every` are **test** noise
+# ({glue:text}`gen_hu_test` files), files whose number ends in {glue:text}`gen_hu_val_digit` are
+# **validation** noise ({glue:text}`gen_hu_val` files), and the other {glue:text}`gen_hu_train` are
+# **training** noise.
+#
+# The Speech Commands recordings that the models above use are not used to train the general model at
+# all. For it they are a *cross-corpus* test set: noise from a different collection, recorded in a different way. If
+# the general model does well on the held-out Hu files but badly on these, it has learned the Hu collection
+# more than noise in general (chapter 6 compares the two).
+#
+# The {glue:text}`gen_colours` colours become {glue:text}`gen_n_families` families of generated noise, each
+# drawn with random parameters, so that no two draws are alike:
+#
+# * **tilt**: Gaussian noise whose power falls (or rises) smoothly with frequency at a random slope:
+#   white, pink and brown noise are points on this scale, and hiss lies beyond white;
+# * **band**: white noise kept between two random frequencies (a fan, an engine);
+# * **hum**: mains hum, a low fundamental and its harmonics at random levels;
+# * **modulated**: noise whose level rises and falls at a random rate (a machine, wipers, a washer);
+# * **clicks**: short bursts at random times (a keyboard, crackle, a dripping tap).
+#
+# {numref}`fig-noise-families` shows {glue:text}`gen_window_s` s of one draw of each family next to one of the
+# Hu training noises (file {glue:text}`gen_hu_example`). Every noise is scaled to the same level (unit RMS)
+# and all panels share one colour scale.
+
+# %% tags=["remove-input"]
+hu_numbers = {split: [int(s[1:]) for s in hu_nonspeech.file_names(split)] for split in split_order}
+glue("gen_n_families", f"{len(augment.FAMILIES)}", display=False)
+glue("gen_hu_total", f"{len(hu_nonspeech.file_names())}", display=False)
+glue("gen_hu_test_every", f"{np.gcd.reduce(hu_numbers['test'])}", display=False)
+glue("gen_hu_val_digit", " or ".join(str(d) for d in sorted({k % 10 for k in hu_numbers["validation"]})),
+     display=False)
+for split, short in zip(split_order, ("train", "val", "test")):
+    glue(f"gen_hu_{short}", f"{len(hu_numbers[split])}", display=False)
+
+target = augment.speech_windows(voice_audio[:1], sr)[0][0]  # the child's first window the recipe keeps
+target_speaker = voice_rows["speaker"].iloc[0]
+rng_noise = np.random.default_rng([run.seed, 42])
+families = {family: augment.draw_family(family, target.size, sr, np.random.default_rng([run.seed, 42, i]))
+            for i, family in enumerate(augment.FAMILIES)}
+hu_stem = str(rng_noise.choice(hu_nonspeech.file_names("train")))
+hu_recording = noise.load_noise_recordings(hu_nonspeech.ensure(run.data_home, names=[hu_stem]), sr, names=[hu_stem])[hu_stem]
+families[f"hu/{hu_stem}"] = noise.excerpt(hu_recording, target.size, rng_noise)
+glue("gen_hu_example", hu_stem, display=False)
+# the tilt draw's slope: a straight-line fit of its power spectrum (dB) against octaves
+tilt_freqs, tilt_psd = scipy.signal.welch(families["tilt"], sr, nperseg=cfg.n_fft)
+tilt_slope = np.polyfit(np.log2(tilt_freqs[1:]), 10 * np.log10(tilt_psd[1:]), 1)[0]
+glue("gen_tilt_trend", "falls" if tilt_slope < 0 else "rises", display=False)
+glue("gen_tilt_slope", f"{abs(tilt_slope):.1f}", display=False)
+glue("gen_tilt_where", "most of its power sits in the lowest rows" if tilt_slope < 0
+     else "the upper rows are the brighter ones", display=False)
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "One window of each generated noise family and of one Hu training noise, all at unit RMS, on one colour scale (dB relative to full scale).", "name": "fig-noise-families"}}
+family_specs = {name: plots.spectrogram_db(n, cfg.n_fft, cfg.hop_length) for name, n in families.items()}
+vmax = max(s.max() for s in family_specs.values())
+fig, axes = plt.subplots(2, 3, figsize=(15, 6.5), sharex=True, sharey=True, layout="constrained")
+for ax, (name, s) in zip(axes.flat, family_specs.items()):
+    img = plots.spectrogram_panel(ax, s, sr, cfg.hop_length, title=name, vmin=vmax - 80, vmax=vmax, n_fft=cfg.n_fft)
+plots.outer_labels_only(axes, n_used=len(family_specs))
+fig.colorbar(img, ax=axes, label="Power (dB re full scale)", shrink=0.8)
+fig.suptitle("Generated noise families and a real recording", fontweight="bold")
+plt.show()
+
+# %% [markdown]
+# What to look for. **tilt** covers the whole band, with a level that changes smoothly with frequency: this
+# draw {glue:text}`gen_tilt_trend` by {glue:text}`gen_tilt_slope` dB per octave (measured on the noise
+# itself), so on this linear frequency axis {glue:text}`gen_tilt_where`. That slope is all that tells white,
+# pink and brown noise apart. **band** is a horizontal stripe: energy between two frequencies, little outside.
+# **hum** is a set of thin horizontal lines, evenly spaced, at the fundamental and its multiples.
+# **modulated** brightens and darkens across the whole panel as its level rises and falls in time. **clicks**
+# are thin vertical streaks: a click is so short that its energy spreads over every frequency. A real
+# recording mixes such features and changes over time, which is why both kinds are in the recipe.
+#
+# Each noise mixed with one {glue:text}`gen_window_s` s training window (the first window the recipe keeps of
+# the child's digit string above) at {glue:text}`gen_family_snr` dB SNR; the left column plays the noise at
+# the level it has in the mixture:
+
+# %% tags=["hide-input"]
+family_snr_db = 0.0
+glue("gen_family_snr", f"{family_snr_db:g}", display=False)
+family_rows = {}
+for name, n in families.items():
+    mixed, scaled = noise.mix_at_snr(target, n, family_snr_db)
+    family_rows[name] = {"noise (as mixed)": scaled, f"mixture at {family_snr_db:g} dB": mixed}
+display(audio.players({"clean window": target}, sr))
+audio.player_grid(family_rows, sr, title=f"Noise families at {family_snr_db:g} dB SNR", row_header="noise")
+
+# %% [markdown]
+# ### Babble from sentences
+#
+# The babble above sums {glue:text}`gen_fsdd_talkers` digit clips of other speakers. The general recipe's
+# babble is made of sentences: it draws between {glue:text}`gen_babble_lo` and {glue:text}`gen_babble_hi`
+# training speakers (never the target's own), takes one utterance of each from a random point, and sums them
+# at roughly equal levels. Few talkers sound like a conversation in the background, many like a crowd.
+#
+# With few talkers the recipe sets a floor on the SNR. Imagine one competing voice, as loud as the target or
+# louder: the mixture is simply two people talking, and nothing in the sound says which of them the model
+# should keep. A training pair that answers "this one" at random teaches the model nothing it can use, and
+# pushes it to remove speech. So with one competing talker the SNR starts at {glue:text}`gen_babble_min_1` dB
+# (the target at least as loud as the other voice), and with two at {glue:text}`gen_babble_min_2` dB, where
+# each of the two voices on its own is about {glue:text}`gen_babble_each_2` dB relative to the target. From
+# {glue:text}`gen_babble_full_from` talkers on, the full range down to {glue:text}`gen_snr_lo` dB is used.
+# Listen to the difference between the floor and what the recipe never draws:
+
+# %% tags=["hide-input"]
+rng_babble = np.random.default_rng([run.seed, 44])
+others = train_so[~train_so["speaker"].isin(voice_rows["speaker"])]
+n_other_talkers = general.babble_talkers[1]  # enough speakers for the largest babble besides the target
+other_speakers = rng_babble.choice(sorted(others["speaker"].unique()), size=n_other_talkers, replace=False)
+babble_rows = []
+for s in other_speakers:  # one random utterance of each
+    theirs = others[others["speaker"] == s]
+    babble_rows.append(theirs.iloc[int(rng_babble.integers(len(theirs)))])
+babble_rows = pd.DataFrame(babble_rows)
+pool = voice_audio + speechocean762.read(babble_rows, sr, run.data_home)
+pool_speakers = list(voice_rows["speaker"]) + list(babble_rows["speaker"])
+floor_1 = general.snr_bounds("babble", 1)[0]
+snr_lo = general.snr_range[0]
+babble_1 = augment.sentence_babble(pool, pool_speakers, target.size, 1, np.random.default_rng([run.seed, 44, 1]),
+                                   exclude_speaker=target_speaker)
+babble_3 = augment.sentence_babble(pool, pool_speakers, target.size, 3, np.random.default_rng([run.seed, 44, 3]),
+                                   exclude_speaker=target_speaker)
+audio.players({"clean window": target,
+               f"1 talker at {floor_1:g} dB (the recipe's floor)": noise.mix_at_snr(target, babble_1, floor_1)[0],
+               f"1 talker at {snr_lo:g} dB (never drawn)": noise.mix_at_snr(target, babble_1, snr_lo)[0],
+               f"3 talkers at {snr_lo:g} dB": noise.mix_at_snr(target, babble_3, snr_lo)[0]},
+              sr, title="Babble from speechocean762 sentences")
+
+# %% tags=["remove-input"]
+glue("gen_fsdd_talkers", f"{source.n_talkers}", display=False)
+glue("gen_babble_lo", f"{general.babble_talkers[0]}", display=False)
+glue("gen_babble_hi", f"{general.babble_talkers[1]}", display=False)
+glue("gen_babble_min_1", f"{general.snr_bounds('babble', 1)[0]:g}", display=False)
+glue("gen_babble_min_2", f"{general.snr_bounds('babble', 2)[0]:g}", display=False)
+# two talkers share the babble's power: each one alone is 10 log10(2) dB below their sum
+glue("gen_babble_each_2", f"{-general.snr_bounds('babble', 2)[0] - 10 * np.log10(2):+.0f}", display=False)
+glue("gen_babble_full_from", f"{len(general.babble_min_snr) + 1}", display=False)
+glue("gen_snr_lo", f"{general.snr_range[0]:g}", display=False)
+
+# %% [markdown]
+# ### Other microphones, and nothing to remove
+#
+# The same words recorded on a phone, a headset and a laptop sound different: each microphone and room weights
+# the frequencies differently, and many cut off the lowest and the highest. `augment.random_channel` imitates
+# this with a random tilt (a brighter or duller sound), a random high-pass (no deep rumble, a thinner voice)
+# and, on some draws, a low-pass (a muffled, band-limited sound). The recipe passes
+# {glue:text}`gen_channel_pct`% of the clean windows through such a channel *before* adding noise, and the
+# target is the speech as that microphone heard it: the model learns to remove noise from many microphones,
+# not to undo the microphone. {numref}`fig-channels` shows what {glue:text}`gen_n_channels` random channels do
+# to each frequency.
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Gain of random channels against frequency. Each is measured by passing a unit impulse through the channel the players below apply to the adult's sentence.", "name": "fig-channels"}}
+channel_seeds = [[run.seed, 45, k] for k in range(3)]  # one seed per channel: the same draw wherever it is used
+impulse = np.zeros(sr, np.float32)
+impulse[0] = 1.0  # its spectrum is flat, so the channel's output spectrum is the channel's gain
+freqs = np.fft.rfftfreq(impulse.size, 1 / sr)
+fig, ax = plt.subplots(figsize=(9, 3.8), layout="constrained")
+for k, channel_seed in enumerate(channel_seeds):
+    gain = np.abs(np.fft.rfft(augment.random_channel(impulse, sr, channel_seed)))
+    ax.semilogx(freqs[1:], 20 * np.log10(np.maximum(gain[1:], 1e-6)), label=f"channel {k + 1}")
+ax.axhline(0, color="black", lw=0.8)
+ax.set(xlim=(20, sr / 2), ylim=(-40, 15), xlabel="Frequency (Hz)", ylabel="Gain (dB)", title="Random channels")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# Every curve drops steeply at the left: that is the high-pass. Across the middle each is a straight line on
+# this logarithmic axis, rising or falling: that is the tilt, a fixed number of dB per octave. A curve that
+# bends down again at the right has a low-pass too. The same channels applied to the adult's sentence (all
+# players share one gain, so level differences are audible):
+
+# %% tags=["hide-input"]
+sentence = voice_audio[-1]
+audio.players({"as recorded": sentence,
+               **{f"channel {k + 1}": augment.random_channel(sentence, sr, channel_seed)
+                  for k, channel_seed in enumerate(channel_seeds)}},
+              sr, title=f"One sentence through {len(channel_seeds)} random channels")
+
+# %% [markdown]
+# Finally, {glue:text}`gen_clean_pct`% of the training pairs have no noise at all: the input is clean speech
+# and the target is the input itself. A model that has only ever been given noisy inputs learns that there is
+# always something to take away, and on a clean recording the only thing left to take is speech. The clean
+# pairs teach it to leave speech alone when there is nothing to remove. Chapter 6 checks that it does.
+#
+# ### The recipe in numbers
+#
+# The shares of the conditions and their ranges, as `augment.Recipe()` defines them. As a check, the last
+# column counts the conditions of {glue:text}`gen_n_draws` pairs drawn by the general mixer
+# (`augment.GeneralMixer`) from the few clips and noises of this section.
+
+# %% tags=["hide-input"]
+descriptions = {"recording": "an excerpt of a Hu training recording", "white": "white noise",
+                "tilt": "generated: random spectral slope", "band": "generated: random band",
+                "hum": "generated: mains hum", "modulated": "generated: level rising and falling",
+                "clicks": "generated: random clicks",
+                "babble": f"{general.babble_talkers[0]}-{general.babble_talkers[1]} training talkers",
+                "clean": "no noise: the target is the input"}
+windows, window_source = augment.speech_windows(voice_audio, sr)
+mixer_g = augment.GeneralMixer(windows, list(voice_rows["speaker"].iloc[window_source]),
+                               {f"hu/{hu_stem}": hu_recording}, pool, pool_speakers, sr, recipe=general, seed=run.seed)
+n_draws = min(run["generator_checks"], 1000)
+drawn = pd.Series([mixer_g.describe(i % len(mixer_g), i // len(mixer_g))["kind"] for i in range(n_draws)])
+snr_hi = general.snr_range[1]
+floors = ", ".join(f"{n} talker{'s' if n > 1 else ''} from {general.snr_bounds('babble', n)[0]:g}"
+                   for n in range(1, len(general.babble_min_snr) + 1))
+recipe_table = pd.DataFrame([{
+    "condition": kind, "what it is": descriptions.get(kind, kind), "share (%)": 100 * p,
+    "SNR (dB)": "none" if kind == "clean" else f"{snr_lo:g} to {snr_hi:g}" + (f" ({floors})" if kind == "babble" else ""),
+    f"drawn in {n_draws} pairs (%)": 100 * (drawn == kind).mean(),
+} for kind, p in zip(general.kinds, general.probabilities)]).set_index("condition").round(1)
+recipe_table
+
+# %% tags=["remove-input"]
+p = dict(zip(general.kinds, general.probabilities))
+glue("gen_n_draws", f"{n_draws:,}", display=False)
+glue("gen_n_channels", f"{len(channel_seeds)}", display=False)
+glue("gen_clean_pct", f"{100 * p.get('clean', 0.0):.0f}", display=False)
+glue("gen_channel_pct", f"{100 * general.channel_share:.0f}", display=False)
+glue("gen_snr_hi", f"{general.snr_range[1]:g}", display=False)
+glue("gen_gain_lo", f"{general.gain_db[0]:g}", display=False)
+glue("gen_gain_hi", f"{general.gain_db[1]:+g}", display=False)
+glue("gen_real_pct", f"{100 * (p.get('recording', 0.0) + p.get('babble', 0.0)):.0f}", display=False)
+glue("gen_generated_pct", f"{100 * sum(p.get(k, 0.0) for k in ('white', *augment.FAMILIES)):.0f}", display=False)
+
+# %% [markdown]
+# Real sounds (Hu recordings and babble) make up {glue:text}`gen_real_pct`% of the pairs, generated noise
+# (white and the {glue:text}`gen_n_families` families) {glue:text}`gen_generated_pct`% and clean inputs
+# {glue:text}`gen_clean_pct`%. The SNR of every noisy pair is drawn uniformly from {glue:text}`gen_snr_lo` to
+# {glue:text}`gen_snr_hi` dB (the recipe above: {glue:text}`snr_low` to {glue:text}`snr_high` dB), so the
+# range reaches mildly noisy audio, where a good model should change little. After mixing, input and target
+# are scaled together by a random gain from {glue:text}`gen_gain_lo` to {glue:text}`gen_gain_hi` dB (lowered
+# if the mixture would exceed full scale), so the model meets quiet and loud recordings alike. A few training
+# pairs exactly as the mixer draws them:
+
+# %% tags=["hide-input"]
+pair_rows = {}
+for i in range(6):
+    noisy_g, clean_g, name, snr = mixer_g.pair(i % len(mixer_g), i // len(mixer_g))
+    label = f"{i + 1}. " + ("clean input (no noise)" if snr is None else f"{name}, {snr:+.1f} dB")
+    pair_rows[label] = {"input": noisy_g, "target": clean_g}
+audio.player_grid(pair_rows, sr, title="General recipe: training pairs", row_header="pair")
+
+# %% [markdown]
+# ## Summary
+#
+# * `noise.mix_at_snr` scales the noise so that the mixture has exactly the requested SNR over the samples
+#   it is measured on; over {glue:text}`n_checks` generator draws the largest error was
+#   {glue:text}`max_error` dB.
+# * Noise recordings are divided so that test noise is never heard in training: some recordings are held
+#   out whole, the others are cut in time; babble is made only from speakers of the split being corrupted.
+# * The training generator draws a fresh noise type, excerpt and SNR for every clip in every epoch, as a
+#   pure function of the seed, the epoch and the clip, so a run is reproducible and resumable.
+# * The general release model trains on the voices of speechocean762's training split (the subset has
+#   {glue:text}`gen_so_speakers` speakers in all), {glue:text}`gen_hu_train` Hu noises, {glue:text}`gen_n_families` generated noise
+#   families, sentence babble, random channels and {glue:text}`gen_clean_pct`% clean inputs.
+#
+# ## Exercises
+#
+# 1. **Where the SNR is measured.** Rerun with a lower nominal SNR,
+#    `digitdenoise run --chapters 4 -p snr_db -15`, and compare the whole-clip and speech-active SNR columns
+#    of the first table: which one stays at the request, and by how much does the other differ? Why does
+#    the difference depend on how much silence the clip has?
+# 2. **A narrower training range.** Run `digitdenoise run --chapters 4 -p snr_low_db 0 -p snr_high_db 5` and
+#    look at the generator check's histogram of requested SNRs. Then predict what a model trained only on
+#    this range would do to a mixture at −8 dB (chapter 6's SNR sweep lets you test the prediction).
+# 3. **Reproducibility.** Rerun the chapter with `--seed 1`. Which tables and players change, and which stay
+#    the same? Explain from the way `OnTheFlyMixer.draw` builds its random generator.
+# 4. **Hear the babble floor.** In the cell that builds the babble players, change the one-talker SNR to
+#    −10 dB for every row and listen: can you still tell which voice is the target? Relate what you hear
+#    to `Recipe.babble_min_snr`.
