@@ -245,11 +245,11 @@ summary
 #
 # * voices: FSDD's training speakers and the training speakers of speechocean762, children and adults,
 #   whose sentences and digit strings are cut into one-second windows;
-# * noise: the training files of the Hu collection, white noise, five generated families (random
-#   spectral tilt, band-limited noise, mains hum, modulated noise, clicks) and babble of one to six
-#   training talkers' sentences, over a wide range of SNRs;
-# * microphones: half of the clips pass through a random channel (tilt, high-pass, sometimes a low-pass)
-#   and every pair gets a random level;
+# * noise: the training files of the Hu collection, white noise, {glue:text}`rel_families` generated families (random
+#   spectral tilt, band-limited noise, mains hum, modulated noise, clicks) and babble of
+#   {glue:text}`rel_talkers` training talkers' sentences, over a wide range of SNRs;
+# * microphones: {glue:text}`rel_channel_pct`% of the clips pass through a random channel (tilt, high-pass,
+#   sometimes a low-pass) and every pair gets a random level;
 # * clean inputs: a share of the pairs has no noise at all, and the target is the input itself.
 #
 # Clean inputs need one change to the loss. The SI-SDR of a perfect output is infinite, so one clean
@@ -275,6 +275,17 @@ general_info = json.loads((general_dir / "train_config.json").read_text())
 general_history = pd.read_csv(general_dir / "history.csv")
 general_recipe = general_info["train_config"]["recipe"]
 glue("rel_cap", f"{general_info['train_config']['sdr_cap_db']:g}", display=False)
+glue("rel_channel_pct", f"{100 * general_recipe['channel_share']:.0f}", display=False)
+glue("rel_talkers", "{} to {}".format(*general_recipe["babble_talkers"]), display=False)
+from digitdenoise import augment
+
+glue("rel_families", len(augment.FAMILIES), display=False)
+tail = max(1, len(general_history) // 5)  # the last fifth of the epochs
+tail_gain = general_history["val_loss"].iloc[:-tail].min() - general_history["val_loss"].min()
+glue("rel_tail_epochs", tail, display=False)
+glue("rel_tail_gain", f"{tail_gain:.2f}", display=False)
+glue("rel_verdict", "was still improving when the time budget ended (0.2 dB or more)" if tail_gain >= 0.2
+     else "had flattened (less than 0.2 dB, the book's criterion for convergence)", display=False)
 glue("rel_minutes", f"{general_info['train_seconds'] / 60:.0f}", display=False)
 glue("rel_epochs", len(general_history), display=False)
 glue("rel_clips", f"{general_info['train_config']['clips_per_epoch']:,}", display=False)
@@ -300,6 +311,10 @@ ax.legend()
 plt.show()
 
 # %% [markdown]
+# The validation loss improved by {glue:text}`rel_tail_gain` dB in the last {glue:text}`rel_tail_epochs`
+# epochs: the model {glue:text}`rel_verdict`. The training loss sits below the validation loss throughout:
+# the validation pairs are voices and noises the model never trains on.
+#
 # ## The release checkpoint
 #
 # Chapters 6 and 7 evaluate the release model when its rate matches this dataset's (FSDD's 8 kHz), and

@@ -316,9 +316,9 @@ if evaluation.HELD_OUT_NOISE in set(gen["noise"]):
 # strings and sentences into their own devices) with noise that no model of this book trained on: the
 # test files of G. Hu's non-speech corpus, the six Speech Commands recordings (another corpus
 # altogether), white and pink noise, and one or three competing talkers from the test voices. Every
-# method hears the same mixtures at −8, −5, 0 and +5 dB.
+# method hears the same mixtures at each SNR of the run ({glue:text}`gen_snrs` dB).
 #
-# It takes about half an hour, so the book shows a **recorded run**: the figures below are read from
+# It took {glue:text}`gen_minutes` minutes on this book's machine, so the book shows a **recorded run**: the figures below are read from
 # `bench/results/generalisation.json` (run {glue:text}`gen_date`, commit {glue:text}`gen_commit`), and
 # the players replay a few of its mixtures. The *release model* is the general model of chapter 5 (many
 # voices and noises); the *previous release model* is the one trained on FSDD's four voices only.
@@ -336,12 +336,17 @@ glue("gen_mixtures", f"{gen_raw['test_data']['mixtures']:,}", display=False)
 speech_counts = gen_raw["test_data"]["speech"]
 glue("gen_so_speakers", max(v["speakers"] for k, v in speech_counts.items() if k.startswith("so")), display=False)
 glue("gen_hu_files", len(gen_raw["test_data"]["noises"]["hu-test"]), display=False)
+glue("gen_sc_files", len(gen_raw["test_data"]["noises"]["speech-commands"]), display=False)
+glue("gen_generated", len(gen_raw["test_data"]["noises"]["generated"]), display=False)
+glue("gen_talkers", len(gen_raw["test_data"]["noises"]["talkers"]), display=False)
+glue("gen_snrs", ", ".join(f"{x:+g}" for x in gen_raw["test_data"]["snrs_db"]), display=False)
+glue("gen_minutes", f"{gen_raw['seconds'] / 60:.0f}", display=False)
 pd.DataFrame(speech_counts).T.rename_axis("clean speech").rename(columns={"utterances": "utterances", "speakers": "speakers"})
 
 # %% [markdown]
 # {glue:text}`gen_mixtures` mixtures in all: {glue:text}`gen_so_speakers` speechocean762 test speakers,
-# {glue:text}`gen_hu_files` Hu test noises, six Speech Commands recordings, two generated noises and two
-# babble conditions. The table gives the mean SI-SDR improvement at 0 dB with its 95% bootstrap interval
+# {glue:text}`gen_hu_files` Hu test noises, {glue:text}`gen_sc_files` Speech Commands recordings,
+# {glue:text}`gen_generated` generated noises and {glue:text}`gen_talkers` babble conditions. The table gives the mean SI-SDR improvement at 0 dB with its 95% bootstrap interval
 # over the clips of each cell; the columns are the methods. Read it row by row: a learned model that only
 # knew its training conditions would fall below `noisereduce` on the unfamiliar rows.
 

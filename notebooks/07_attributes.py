@@ -276,53 +276,11 @@ glue("digit_spread", f"{digit_table['mean'].max() - digit_table['mean'].min():.1
 # often chance alone produces a spread at least as large as the one observed.
 
 # %%
-def paired_gap(values, metric, high, low, *, n_boot, seed):
-    """Digit `high` minus digit `low` within speakers: (mean, 95% low, 95% high, what was resampled)."""
-    cells = values.groupby(["speaker", "digit"])[metric].mean().unstack("digit")[[high, low]].dropna()
-    if len(cells) >= 2:  # one difference per speaker; resampling speakers keeps each pair together
-        return (*evaluation.bootstrap_ci(cells[high] - cells[low], n_boot=n_boot, seed=seed), "speakers")
-    a, b = (values.loc[values["digit"] == d, metric].dropna().to_numpy() for d in (high, low))
-    if min(a.size, b.size) < 2:
-        return a.mean() - b.mean(), np.nan, np.nan, "nothing (one clip per digit)"
-    rng = np.random.default_rng(seed)  # one speaker: resample that speaker's clips within each digit
-    boot = (a[rng.integers(0, a.size, (n_boot, a.size))].mean(axis=1)
-            - b[rng.integers(0, b.size, (n_boot, b.size))].mean(axis=1))
-    return a.mean() - b.mean(), *np.quantile(boot, [0.025, 0.975]), "clips"
-
-
-def digit_spread_test(values, metric, *, n_perm, seed):
-    """Spread of the digit means (each a mean of speaker means) and its p-value when digit labels are
-    shuffled among each speaker's own clips; the p-value is NaN where shuffling cannot change it."""
-    df = values.dropna(subset=[metric])
-    x, speaker = df[metric].to_numpy(float), pd.factorize(df["speaker"])[0]
-    digit = pd.factorize(df["digit"])[0]
-    n_s, n_d = speaker.max() + 1, digit.max() + 1
-
-    def spread(labels):
-        cell = speaker * n_d + labels
-        n = np.bincount(cell, minlength=n_s * n_d).reshape(n_s, n_d)
-        total = np.bincount(cell, weights=x, minlength=n_s * n_d).reshape(n_s, n_d)
-        means = np.nanmean(np.where(n > 0, total / np.maximum(n, 1), np.nan), axis=0)
-        return means.max() - means.min()
-
-    observed = spread(digit)
-    if n_d < 2 or (n_s == 1 and np.bincount(digit).max() < 2):
-        return observed, np.nan
-    rng = np.random.default_rng(seed)
-    rows = [np.flatnonzero(speaker == s) for s in range(n_s)]
-    hits = 0
-    for _ in range(n_perm):
-        shuffled = digit.copy()
-        for r in rows:
-            shuffled[r] = rng.permutation(digit[r])
-        hits += spread(shuffled) >= observed - 1e-12
-    return observed, (1 + hits) / (1 + n_perm)
-
-
 high, low = best_digit, worst_digit  # the pair to compare
-gap, gap_low, gap_high, resampled = paired_gap(values, "si_sdr_improvement", high, low, n_boot=n_boot,
-                                               seed=run.seed)
-spread_db, spread_p = digit_spread_test(values, "si_sdr_improvement", n_perm=n_perm, seed=run.seed)
+gap, gap_low, gap_high, resampled = evaluation.paired_gap(values, "si_sdr_improvement", high, low, n_boot=n_boot,
+                                                          seed=run.seed)
+spread_db, spread_p = evaluation.within_speaker_spread_test(values, "si_sdr_improvement", n_perm=n_perm,
+                                                            seed=run.seed)
 pd.DataFrame({"gap (dB)": gap, "95% low": gap_low, "95% high": gap_high, "interval resamples": resampled,
               "spread of all digits (dB)": spread_db, "permutation p of the spread": spread_p},
              index=[f"digit {high} minus digit {low}"]).round(3)

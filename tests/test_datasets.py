@@ -118,3 +118,10 @@ def test_metadata_alone_describes_the_corpus_and_read_fetches_only_what_is_asked
     assert len(audio) == 1 and abs(audio[0].size - one["n_samples"].iloc[0] / 2) <= 1
     with pytest.raises(DataError, match="1 speechocean762 utterances are missing"):
         speechocean762.read(table.iloc[1:2], 8000, home, download=False)
+
+
+def test_asking_for_files_that_are_not_in_a_corpus_is_named(data_home, no_network):
+    with pytest.raises(DataError, match="not Hu non-speech files"):
+        hu_nonspeech.ensure(data_home, names=["n101"])
+    with pytest.raises(DataError, match="not in the speechocean762 manifest"):
+        speechocean762.ensure(data_home, utterances=["999999999"], download=False)

@@ -150,3 +150,11 @@ def test_the_recorded_benchmark_loads_and_a_missing_one_is_named(tmp_path):
     (tmp_path / "bad.json").write_text("{}")
     with pytest.raises(DataError, match="is not a generalisation benchmark result"):
         generalisation.load_recorded(str(tmp_path / "bad.json"))
+
+
+def test_replaying_a_noise_that_is_not_in_the_benchmark_is_named(data_home):
+    from conftest import ROOT
+
+    recorded = generalisation.load_recorded(str(ROOT / "bench" / "results" / "generalisation.json"))
+    with pytest.raises(Exception, match="noise 'thunder' is not in the benchmark"):
+        generalisation.replay_cell(recorded, data_home, "fsdd", "thunder")

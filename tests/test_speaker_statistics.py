@@ -94,3 +94,34 @@ def test_association_measures_tangled_attributes():
     counts, independent = evaluation.association(meta, "accent", "gender")
     assert tangled == pytest.approx(1.0) and independent == pytest.approx(0.0)
     assert counts.to_numpy().sum() == 12
+
+
+def _digits_table(effect, n_speakers=6, clips=4, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(n_speakers):
+        offset = rng.normal(0, 3)  # speakers differ a lot: marginal intervals overlap
+        for d in range(4):
+            for _ in range(clips):
+                rows.append({"speaker": f"s{s}", "digit": d, "v": offset + effect * (d == 3) + rng.normal(0, 0.3)})
+    return pd.DataFrame(rows)
+
+
+def test_paired_gap_sees_a_within_speaker_difference_that_marginal_intervals_hide():
+    from digitdenoise import evaluation
+
+    table = _digits_table(effect=1.0)
+    gap, low, high, resampled = evaluation.paired_gap(table, "v", 3, 0, n_boot=500)
+    assert resampled == "speakers" and 0.7 < gap < 1.3 and low > 0
+    null = evaluation.paired_gap(_digits_table(effect=0.0), "v", 3, 0, n_boot=500)
+    assert null[1] < 0 < null[2]
+    with pytest.raises(Exception, match="digit \\[7\\] not in the table"):
+        evaluation.paired_gap(table, "v", 7, 0)
+
+
+def test_within_speaker_spread_test_rejects_a_real_effect_and_not_a_null():
+    from digitdenoise import evaluation
+
+    _, p_effect = evaluation.within_speaker_spread_test(_digits_table(effect=1.0), "v", n_perm=199)
+    _, p_null = evaluation.within_speaker_spread_test(_digits_table(effect=0.0, seed=3), "v", n_perm=199)
+    assert p_effect < 0.01 and p_null > 0.05

@@ -532,3 +532,68 @@ def recorded_quality_bar(folder) -> dict:
         raise DataError(f"{target} is not a quality-bar record written by bench/quality.py "
                         f"({type(exc).__name__}: {exc}); run `make bench-quality` again.") from None
     return bar
+
+
+def paired_gap(per_clip: pd.DataFrame, value: str, high, low, *, by: str = "digit", speaker: str = "speaker",
+               n_boot: int = 2000, seed: int = 0) -> tuple[float, float, float, str]:
+    """Mean of ``value`` for ``by == high`` minus ``by == low``, paired within speakers, with a 95% bootstrap
+    interval (chapter 7): ``(gap, low, high, what was resampled)``. With two or more speakers that have both
+    levels, each speaker contributes one difference and speakers are resampled, so each pair stays
+    together; with one speaker its clips are resampled within each level; with one clip per level the
+    interval is NaN."""
+    check_number("n_boot", n_boot, minimum=100, integer=True)
+    for column in (value, by, speaker):
+        if column not in per_clip.columns:
+            raise ParameterError(f"column {column!r} not in the table; columns are {list(per_clip.columns)}.")
+    cells = per_clip.groupby([speaker, by])[value].mean().unstack(by)
+    missing = [level for level in (high, low) if level not in cells.columns]
+    if missing:
+        raise ParameterError(f"{by} {missing} not in the table; it has {sorted(cells.columns)}.")
+    cells = cells[[high, low]].dropna()
+    if len(cells) >= 2:
+        return (*bootstrap_ci(cells[high] - cells[low], n_boot=n_boot, seed=seed), "speakers")
+    a, b = (per_clip.loc[per_clip[by] == level, value].dropna().to_numpy(np.float64) for level in (high, low))
+    if min(a.size, b.size) < 2:
+        return float(a.mean() - b.mean()), float("nan"), float("nan"), "nothing (one clip per level)"
+    rng = np.random.default_rng(seed)
+    boot = (a[rng.integers(0, a.size, (n_boot, a.size))].mean(axis=1)
+            - b[rng.integers(0, b.size, (n_boot, b.size))].mean(axis=1))
+    low_q, high_q = np.quantile(boot, [0.025, 0.975])
+    return float(a.mean() - b.mean()), float(low_q), float(high_q), "clips"
+
+
+def within_speaker_spread_test(per_clip: pd.DataFrame, value: str, *, by: str = "digit", speaker: str = "speaker",
+                               n_perm: int = 2000, seed: int = 0) -> tuple[float, float]:
+    """Spread (largest minus smallest) of the means of ``value`` per level of ``by`` (each a mean of speaker
+    means) and its permutation p-value when the ``by`` labels are shuffled among each speaker's own clips
+    (chapter 7). Shuffling within speakers keeps every speaker's voice in every level, and taking the
+    spread of all levels accounts for picking the best and worst level after looking. The p-value is NaN
+    where shuffling cannot change the spread."""
+    check_number("n_perm", n_perm, minimum=99, integer=True)
+    df = per_clip.dropna(subset=[value])
+    x, spk = df[value].to_numpy(np.float64), pd.factorize(df[speaker])[0]
+    level = pd.factorize(df[by])[0]
+    if x.size == 0:
+        raise ParameterError(f"no finite values of {value!r} to test.")
+    n_s, n_l = spk.max() + 1, level.max() + 1
+
+    def spread(labels):
+        cell = spk * n_l + labels
+        n = np.bincount(cell, minlength=n_s * n_l).reshape(n_s, n_l)
+        total = np.bincount(cell, weights=x, minlength=n_s * n_l).reshape(n_s, n_l)
+        with np.errstate(invalid="ignore"):
+            means = np.nanmean(np.where(n > 0, total / np.maximum(n, 1), np.nan), axis=0)
+        return float(means.max() - means.min())
+
+    observed = spread(level)
+    if n_l < 2 or (n_s == 1 and np.bincount(level).max() < 2):
+        return observed, float("nan")
+    rng = np.random.default_rng(seed)
+    rows = [np.flatnonzero(spk == s) for s in range(n_s)]
+    hits = 0
+    for _ in range(n_perm):
+        shuffled = level.copy()
+        for r in rows:
+            shuffled[r] = rng.permutation(level[r])
+        hits += spread(shuffled) >= observed - 1e-12
+    return observed, (1 + hits) / (1 + n_perm)
