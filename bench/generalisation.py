@@ -18,32 +18,11 @@ import argparse
 import datetime
 import json
 import platform
-import subprocess
 import sys
 import time
 from pathlib import Path
 
-
-def _commit() -> str:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-                             cwd=Path(__file__).resolve().parent)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, cwd=Path(__file__).resolve().parent).stdout.strip()
-        return out.stdout.strip() + ("+uncommitted changes" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
-def rounded(obj, digits: int = 4):
-    """The result with every float rounded to ``digits`` decimals (the JSON stays small enough for git)."""
-    if isinstance(obj, float):
-        return round(obj, digits)
-    if isinstance(obj, dict):
-        return {k: rounded(v, digits) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [rounded(v, digits) for v in obj]
-    return obj
+from _common import commit, progress, rounded  # bench/_common.py (the script's folder is on sys.path)
 
 
 def main(argv=None) -> int:
@@ -64,19 +43,19 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="bench/results/generalisation.json")
     args = parser.parse_args(argv)
 
-    from digitdenoise import evaluation, generalisation, training
+    from digitdenoise import evaluation, generalisation, inference, training
     from digitdenoise._io import write_text
     from digitdenoise.errors import DigitDenoiseError
 
     start = time.perf_counter()
-
-    def say(message: str) -> None:
-        print(f"[{time.perf_counter() - start:6.0f} s] {message}", flush=True)
+    say = progress()
 
     try:
         model, info = training.load_denoiser(args.model_dir)
         name = "release model"
-        methods = [generalisation.model_method(name, model)]
+        # the release model as the denoise command runs it (with its do-no-harm guard), and without the guard
+        methods = [generalisation.model_method(name, model, guard_db=inference.GUARD_DB),
+                   generalisation.model_method(f"{name} (no guard)", model)]
         previous_info = None
         if args.previous:
             previous, previous_info = training.load_denoiser(args.previous)
@@ -110,12 +89,12 @@ def main(argv=None) -> int:
     per_clip_file = out.with_suffix(".per_clip.csv.gz")
     result = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "commit": commit(),
         "machine": {"platform": platform.platform(), "python": platform.python_version()},
         "command": "python bench/generalisation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "seconds": round(time.perf_counter() - start, 1),
         "model": {"dir": str(args.model_dir), "name": info.get("model"), "parameters": info.get("parameters"),
-                  "train_config": info.get("train_config")},
+                  "guard_db": list(inference.GUARD_DB), "train_config": info.get("train_config")},
         "previous_model": {"dir": str(args.previous), "train_config": (previous_info or {}).get("train_config")},
         "splits": ((info.get("train_config") or {}).get("recipe") or {}).get("splits"),
         "test_data": {"speech": speech.table.groupby("source").agg(utterances=("clip_id", "size"),

@@ -127,3 +127,18 @@ def test_speech_windows_keep_only_speech():
     windows, source = augment.speech_windows([y], sr)
     assert windows.shape == (1, sr) and source.tolist() == [0]
     assert np.allclose(windows[0], y[sr:2 * sr])
+
+
+def test_ablated_recipe_leaves_out_exactly_the_named_ingredients():
+    full = augment.Recipe()
+    weights = dict(full.weights)
+    no_babble = augment.ablated(full, ["babble"])
+    assert "babble" not in no_babble.kinds and dict(no_babble.weights)["recording"] == weights["recording"]
+    no_families = augment.ablated(full, ["families"])
+    assert not set(no_families.kinds) & set(augment.FAMILIES) and "babble" in no_families.kinds
+    no_channel = augment.ablated(full, ["channel", "clean"])
+    assert no_channel.channel_share == 0 and no_channel.gain_db == (0.0, 0.0) and "clean" not in no_channel.kinds
+    assert augment.ablated(full, ["speechocean762-voices"]) == full  # a choice of voices, not of the recipe
+    assert augment.ablated(full, []) == full
+    with pytest.raises(ParameterError, match="cannot leave out"):
+        augment.ablated(full, ["reverb"])

@@ -239,6 +239,27 @@ def test_service_errors_are_json_4xx(server, data_home, case):
     assert ctype.startswith("application/json")
     message = json.loads(body)["error"]
     assert message and "Traceback" not in message
+    assert " at 0x" not in message and "object" not in message  # never a Python object's repr
+
+
+def test_service_accepts_a_multipart_file_field_like_curl_dash_f(server, data_home):
+    _, port = server
+    wav = _wav_bytes(data_home)
+    boundary = "digitdenoise-test-boundary"
+
+    def form(field, payload):
+        return (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"x.wav\"\r\n"
+                f"Content-Type: audio/wav\r\n\r\n").encode() + payload + f"\r\n--{boundary}--\r\n".encode()
+
+    ctype = f"multipart/form-data; boundary={boundary}"
+    status, out_type, body = _request(port, "POST", "/denoise", form("file", wav), ctype)
+    assert status == 200 and out_type == "audio/wav"
+    assert sf.read(io.BytesIO(body))[0].shape == sf.read(io.BytesIO(wav))[0].shape
+    status, _, body = _request(port, "POST", "/denoise", form("audio", wav), ctype)
+    assert status == 400 and "'file' field" in json.loads(body)["error"]
+    status, _, body = _request(port, "POST", "/denoise", form("file", b"not audio at all"), ctype)
+    message = json.loads(body)["error"]
+    assert status == 400 and message.startswith("x.wav:") and " at 0x" not in message
 
 
 def test_service_500_never_leaks_a_traceback(enhancer, data_home, monkeypatch):
@@ -304,3 +325,53 @@ def test_an_unknown_precision_is_refused_by_name(enhancer):
         inference.Enhancer(model=enhancer.model, precision="half")
     with pytest.raises(ParameterError, match="precision='half'"):
         training.denoise_signals(enhancer.model, [np.zeros(100, np.float32)], precision="half")
+
+
+def test_no_harm_guard_passes_the_input_where_the_model_changes_little():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(8000).astype(np.float32)
+    low, high = inference.GUARD_DB
+    # an estimate that is the input up to a scale and a perturbation 30 dB down: the input comes back
+    near = 0.7 * x + 0.7 * 10 ** (-30 / 20) * rng.standard_normal(8000).astype(np.float32)
+    np.testing.assert_array_equal(inference.no_harm_guard(x, near), x)
+    # an estimate far from the input (much removed) is returned untouched
+    far = 0.3 * x + rng.standard_normal(8000).astype(np.float32)
+    np.testing.assert_array_equal(inference.no_harm_guard(x, far), far)
+    # halfway between the two thresholds the result is half of each
+    e = rng.standard_normal(8000).astype(np.float32)
+    e -= x * (e @ x) / (x @ x)  # orthogonal to x
+    mid = (low + high) / 2
+    est = x + e * np.sqrt((x @ x) / (e @ e) / 10 ** (mid / 10))
+    np.testing.assert_allclose(inference.no_harm_guard(x, est), 0.5 * est + 0.5 * x, atol=1e-3)
+    np.testing.assert_array_equal(inference.no_harm_guard(x, near, None), near)
+    with pytest.raises(ParameterError, match="guard_db"):
+        inference.no_harm_guard(x, near, (20.0, 10.0))
+
+
+def test_guard_leaves_clean_speech_closer_to_the_input_and_noisy_speech_alone(enhancer, data_home):
+    from digitdenoise import metrics
+
+    clip, sr = sf.read(data_home / "fsdd" / "recordings" / "7_nicolas_3.wav", dtype="float32")
+    raw = inference.Enhancer(model=enhancer.model, precision="float32", guard_db=None)
+    clean_raw, clean_guarded = raw.enhance(clip, sr), enhancer.enhance(clip, sr)
+    assert metrics.si_sdr_db(clip, clean_guarded) >= metrics.si_sdr_db(clip, clean_raw)
+    noisy = clip + np.random.default_rng(1).standard_normal(clip.size).astype(np.float32) * np.std(clip)
+    np.testing.assert_array_equal(enhancer.enhance(noisy, sr), raw.enhance(noisy, sr))  # 0 dB: much to remove
+
+
+def test_denoise_command_terminal_has_no_tensorflow_start_up_notes(tmp_path, data_home):
+    import os
+    import re
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; from digitdenoise.cli import denoise_main; sys.exit(denoise_main())",
+         str(data_home / "fsdd" / "recordings" / "0_nicolas_0.wav"), "-o", str(tmp_path / "out"), "--quiet"],
+        capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    terminal = result.stdout + result.stderr
+    assert "1 file(s) denoised" in terminal
+    noise = re.compile(r"Kernel is running over TCP|cuInit|NodeDef|absl::InitializeLog|oneDNN|cuda drivers")
+    assert not [line for line in terminal.splitlines() if noise.search(line)], terminal

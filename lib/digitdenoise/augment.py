@@ -407,8 +407,34 @@ def _utterances_at(table, sr: int, *, progress: bool = False) -> list[np.ndarray
     return [q.astype(np.float32) / 32767.0 for q in quantised]
 
 
+#: What an ablation run can leave out of the general recipe (chapter 5's ablation table).
+ABLATIONS = ("speechocean762-voices", "babble", "families", "channel", "clean")
+
+
+def ablated(recipe: Recipe, without: Sequence[str]) -> Recipe:
+    """``recipe`` with the ingredients named in ``without`` (:data:`ABLATIONS`) left out (chapter 5):
+    ``babble``, ``families`` (the generated noise families) and ``clean`` set their weights to zero,
+    ``channel`` turns off the random channel and the random level. ``speechocean762-voices`` is a choice
+    of training voices, made in :func:`prepare_general`, so it leaves the recipe as it is."""
+    unknown = sorted(set(without) - set(ABLATIONS))
+    if unknown:
+        raise ParameterError(f"cannot leave out {unknown}: choose from {', '.join(ABLATIONS)}.")
+    zero = set()
+    if "babble" in without:
+        zero.add("babble")
+    if "families" in without:
+        zero.update(FAMILIES)
+    if "clean" in without:
+        zero.add("clean")
+    changes: dict[str, Any] = {"weights": tuple((k, 0.0 if k in zero else w) for k, w in recipe.weights)}
+    if "channel" in without:
+        changes.update(channel_share=0.0, gain_db=(0.0, 0.0))
+    return dataclasses.replace(recipe, **changes)
+
+
 def prepare_general(data_home=None, *, recipe: Recipe | None = None, seed: int = 0, val_fsdd_clips: int = 100,
-                    val_windows: int = 200, progress: bool = False) -> GeneralData:
+                    val_windows: int = 200, val_recipe: Recipe | None = None, speechocean762_voices: bool = True,
+                    progress: bool = False) -> GeneralData:
     """The general recipe's data (chapter 5), from the data home:
 
     * voices: FSDD's training speakers (its speaker split, chapter 4) and speechocean762's training
@@ -418,6 +444,10 @@ def prepare_general(data_home=None, *, recipe: Recipe | None = None, seed: int =
     * validation: ``val_fsdd_clips`` clips of FSDD's validation speaker and ``val_windows`` windows of
       speechocean762's validation speakers, each mixed once (fixed seed) by the same recipe from the Hu
       *validation* files and validation voices' babble. Test speakers and test noises are not read.
+
+    ``val_recipe`` (default: ``recipe``) draws the validation pairs, so ablation runs that change the
+    training recipe still choose their epoch on the same pairs; ``speechocean762_voices=False`` trains on
+    FSDD's voices only (speechocean762 still supplies babble and the validation voices).
     """
     import pandas as pd
 
@@ -445,6 +475,8 @@ def prepare_general(data_home=None, *, recipe: Recipe | None = None, seed: int =
         parts[split] = (windows, list(so["speaker"].iloc[rows[source]]), [so_audio[i] for i in rows],
                         list(so["speaker"].iloc[rows]))
     train_windows, train_speakers, babble_pool, babble_speakers = parts["train"]
+    if not speechocean762_voices:
+        train_windows, train_speakers = train_windows[:0], []
     clean = np.concatenate([fsdd_train_clean, train_windows])
     speakers = [f"fsdd/{s}" for s in fsdd_train["speaker"]] + [f"so/{s}" for s in train_speakers]
     mixer = GeneralMixer(clean, speakers, hu_nonspeech.load("train", sr, data_home), babble_pool,
@@ -455,7 +487,7 @@ def prepare_general(data_home=None, *, recipe: Recipe | None = None, seed: int =
     val_clean_in = np.concatenate([fsdd_val_clean, val_so[pick]])
     val_speakers = [f"fsdd/{s}" for s in fsdd_val["speaker"]] + [f"so/{val_so_speakers[i]}" for i in pick]
     val_mixer = GeneralMixer(val_clean_in, val_speakers, hu_nonspeech.load("validation", sr, data_home), val_pool,
-                             [f"so/{s}" for s in val_pool_speakers], sr, recipe=recipe, seed=seed + 1000)
+                             [f"so/{s}" for s in val_pool_speakers], sr, recipe=val_recipe or recipe, seed=seed + 1000)
     pairs = [val_mixer._draw(i, 0) for i in range(len(val_mixer))]
     val_info = pd.DataFrame([{"speaker": s, **p[2]} for s, p in zip(val_speakers, pairs)])
     splits = {
@@ -471,3 +503,29 @@ def prepare_general(data_home=None, *, recipe: Recipe | None = None, seed: int =
         "validation_pairs": int(len(pairs)),
     }
     return GeneralData(cfg, mixer, np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs]), val_info, splits)
+
+
+ABLATION_RECORDED = "bench/results/ablation.json"
+
+
+def recorded_ablation(path=None):
+    """The recorded ablation of the general recipe (chapter 5; ``make ablation``): one row per model
+    (the starting model, the release model, a short run with the full recipe and one without each
+    ingredient) with its mean SI-SDR improvement per test noise family and over all test noise, the share
+    of mixtures it made worse, and how far its output on clean speech is from the input (dB, higher is
+    closer). A clear error names ``make ablation`` when the file is missing."""
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    path = Path(path) if path is not None else Path(__file__).resolve().parents[2] / ABLATION_RECORDED
+    if not path.is_file():
+        raise DataError(f"{path} is missing: run `make ablation` to record the ablation runs.")
+    rows = json.loads(path.read_text())["rows"]
+    table = pd.DataFrame([{"model": r["model"], **r["si_sdri_by_family"],
+                           "made worse": r["share_worse_than_input"],
+                           "clean speech: output vs input (dB)": r["clean_output_vs_input_db"],
+                           "epochs": r["epochs"], "minutes": None if r["train_seconds"] is None
+                           else r["train_seconds"] / 60} for r in rows])
+    return table.set_index("model")

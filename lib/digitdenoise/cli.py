@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "(chapter 5; --dataset, --noise-kinds, --speed-factors and --val-snr do not apply)")
     train.add_argument("--sdr-cap", type=float, default=None,
                        help="SI-SDR loss saturates at this many dB (default: none; 30 with --recipe general)")
+    train.add_argument("--without", nargs="+", default=[], metavar="INGREDIENT",
+                       help="general recipe only: leave these out (an ablation run, chapter 5): "
+                            "speechocean762-voices, babble, families, channel, clean")
+    train.add_argument("--test-speakers", nargs="+", default=None, metavar="SPEAKER",
+                       help="hold these speakers out as the test split (default: the seeded draw; FSDD recipe)")
+    train.add_argument("--validation-speakers", nargs="+", default=None, metavar="SPEAKER",
+                       help="validate on these speakers (default: the seeded draw; FSDD recipe)")
     train.add_argument("--out", required=True, help="output folder (resumes if it holds a checkpoint)")
     book = sub.add_parser("book", help="fetch data, run every chapter, build the book")
     _add_run_args(book)
@@ -132,6 +139,36 @@ def _build(root: Path, strict: bool = True) -> Path:
     return build_book(root / "book", config=root / "_config.yml", strict=strict)
 
 
+def _load_tensorflow_quietly() -> None:
+    """Load TensorFlow with file descriptor 2 pointed at a temporary file: its C++ runtime writes start-up
+    notes (oneDNN, CUDA probing, CPU features) straight to that descriptor when it loads, whatever
+    ``TF_CPP_MIN_LOG_LEVEL`` says. The notes are shown only if loading fails; later errors show in full."""
+    import os
+    import tempfile
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "tensorflow" in sys.modules:
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            import tensorflow
+
+            tensorflow.config.list_physical_devices()  # probes for GPUs (cuInit) now, not at the first model
+            failed = False
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            if failed:
+                log.seek(0)
+                sys.stderr.write(log.read().decode(errors="replace"))
+
+
 def _guarded(func, args) -> int:
     """Run a command; errors the user can fix print one line and exit 2, Ctrl-C exits 130."""
     try:
@@ -155,22 +192,34 @@ def _main(args) -> int:
     elif args.command == "run":
         _run(args)
     elif args.command == "train":
+        _load_tensorflow_quietly()
         from . import training
 
+        if args.without and args.recipe != "general":
+            raise ParameterError("--without leaves ingredients out of the general recipe; add --recipe general.")
         if args.recipe == "general":
+            if args.test_speakers or args.validation_speakers:
+                raise ParameterError("--test-speakers/--validation-speakers apply to the FSDD recipe only; the "
+                                     "general recipe's splits are fixed (see `digitdenoise train --help`).")
             _train_general(args)
             return 0
+        prepared = training.prepare_data(args.dataset, args.data_home, seed=args.seed,
+                                         clips_per_speaker=args.clips_per_speaker,
+                                         max_val_clips=args.val_clips, kinds=args.noise_kinds,
+                                         val_snr_db=args.val_snr, test_speakers=args.test_speakers,
+                                         validation_speakers=args.validation_speakers, progress=True)
+        fold_recipe = None
+        if args.test_speakers or args.validation_speakers:  # record the split the run was given
+            fold_recipe = {"name": "fsdd", "splits": {args.dataset: {
+                split: sorted(prepared.clips.loc[prepared.clips["split"] == split, "speaker"].unique().tolist())
+                for split in ("train", "validation", "test")}}}
         tcfg = training.TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                                     learning_rate=args.learning_rate, seed=args.seed,
                                     time_budget_s=args.time_budget, snr_range=tuple(args.snr_range),
                                     patience=args.patience, init_from=args.init_from,
                                     speed_factors=tuple(args.speed_factors), lr_patience=args.lr_patience,
                                     clips_per_epoch=args.clips_per_epoch, average_weights=args.average_weights,
-                                    sdr_cap_db=args.sdr_cap, **({"kinds": tuple(args.noise_kinds)} if args.noise_kinds else {}))
-        prepared = training.prepare_data(args.dataset, args.data_home, seed=args.seed,
-                                         clips_per_speaker=args.clips_per_speaker,
-                                         max_val_clips=args.val_clips, kinds=args.noise_kinds,
-                                         val_snr_db=args.val_snr, progress=True)
+                                    sdr_cap_db=args.sdr_cap, recipe=fold_recipe, **({"kinds": tuple(args.noise_kinds)} if args.noise_kinds else {}))
         result = training.train_model(prepared.train_clean, prepared.source, prepared.val_noisy,
                                       prepared.val_clean, prepared.cfg, tcfg, args.out,
                                       speakers=prepared.train_speakers)
@@ -196,15 +245,19 @@ def _train_general(args) -> None:
     """``digitdenoise train --recipe general``: the general release model's recipe (chapter 5)."""
     from . import augment, training
 
-    recipe = augment.Recipe()
-    prepared = augment.prepare_general(args.data_home, recipe=recipe, seed=args.seed, progress=True)
+    full = augment.Recipe()
+    recipe = augment.ablated(full, args.without)
+    prepared = augment.prepare_general(args.data_home, recipe=recipe, val_recipe=full, seed=args.seed,
+                                       speechocean762_voices="speechocean762-voices" not in args.without,
+                                       progress=True)
     tcfg = training.TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                                 learning_rate=args.learning_rate, seed=args.seed, time_budget_s=args.time_budget,
                                 patience=args.patience, init_from=args.init_from, lr_patience=args.lr_patience,
                                 clips_per_epoch=args.clips_per_epoch, average_weights=args.average_weights,
                                 sdr_cap_db=30.0 if args.sdr_cap is None else args.sdr_cap,
                                 snr_range=recipe.snr_range, kinds=tuple(recipe.kinds),
-                                recipe={"name": "general", **recipe.to_dict(), "splits": prepared.splits})
+                                recipe={"name": "general", **recipe.to_dict(), "splits": prepared.splits,
+                                        **({"without": sorted(args.without)} if args.without else {})})
     print(f"general recipe: {len(prepared.mixer)} training windows, {len(prepared.val_noisy)} validation pairs")
     result = training.train_model(prepared.mixer.clean, None, prepared.val_noisy, prepared.val_clean, prepared.cfg,
                                   tcfg, args.out, mixer=prepared.mixer)
@@ -213,7 +266,7 @@ def _train_general(args) -> None:
 
 
 # ---------------------------------------------------------------- the `denoise` command
-DENOISE_USAGE = """denoise INPUT... -o OUTDIR [--model DIR] [--overwrite] [--max-seconds S] [--precision P]
+DENOISE_USAGE = """denoise INPUT... -o OUTDIR [--model DIR] [--overwrite] [--max-seconds S] [--precision P] [--no-guard]
        denoise serve [--host 127.0.0.1] [--port 8000] [--model DIR] [--max-upload-mb MB] [--max-seconds S]"""
 
 
@@ -228,6 +281,9 @@ def _denoise_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"),
                    help="network arithmetic (default auto: bfloat16 where the CPU has AVX-512 BF16)")
+    p.add_argument("--no-guard", action="store_true",
+                   help="always return the model's output (default: pass the input through where the model "
+                        "finds almost nothing to remove, the do-no-harm guard of chapter 6)")
     return p
 
 
@@ -241,22 +297,26 @@ def _serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-seconds", type=float, default=60.0, help="longest accepted audio (s)")
     p.add_argument("--precision", default="auto", choices=("auto", "float32", "bfloat16"),
                    help="network arithmetic (default auto: bfloat16 where the CPU has AVX-512 BF16)")
+    p.add_argument("--no-guard", action="store_true",
+                   help="always return the model's output (default: pass the input through where the model "
+                        "finds almost nothing to remove, the do-no-harm guard of chapter 6)")
     return p
 
 
 def denoise_main(argv: list[str] | None = None) -> int:
     """Entry point of the ``denoise`` console script (chapter 8; README, "Denoise your own files")."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    _load_tensorflow_quietly()
     if argv[:1] == ["serve"]:
         return _guarded(_serve, _serve_parser().parse_args(argv[1:]))
     return _guarded(_denoise_files, _denoise_parser().parse_args(argv))
 
 
 def _serve(args) -> int:
-    from .inference import Enhancer
+    from .inference import GUARD_DB, Enhancer
     from .service import serve
 
-    serve(Enhancer(args.model, precision=args.precision), host=args.host, port=args.port, threads=args.threads,
+    serve(Enhancer(args.model, precision=args.precision, guard_db=None if args.no_guard else GUARD_DB), host=args.host, port=args.port, threads=args.threads,
           max_upload_mb=args.max_upload_mb, max_seconds=args.max_seconds)
     return 0
 
@@ -267,7 +327,7 @@ BATCH_AUDIO_S = 30.0  # the command sends files through the model together, abou
 def _denoise_files(args) -> int:
     from tqdm.auto import tqdm
 
-    from .inference import Enhancer, check_output_path, collect_inputs, decode, write_audio
+    from .inference import GUARD_DB, Enhancer, check_output_path, collect_inputs, decode, write_audio
 
     files, problems = collect_inputs(args.inputs)
     for p in problems:
@@ -277,7 +337,7 @@ def _denoise_files(args) -> int:
               "(looked for .wav, .flac, .ogg, .aiff).", file=sys.stderr)
         return 1
     out_root = Path(args.out)
-    enhancer = Enhancer(args.model, precision=args.precision)
+    enhancer = Enhancer(args.model, precision=args.precision, guard_db=None if args.no_guard else GUARD_DB)
     start = time.perf_counter()
     done, failed, audio_s, compute_s = 0, len(problems), 0.0, 0.0
     pending: list[tuple[Path, object]] = []  # decoded files waiting to go through the model together

@@ -61,6 +61,10 @@ def eval_mixtures(clean: np.ndarray, lengths: np.ndarray, source, kind: str, snr
     for i, (c, n) in enumerate(zip(clean, lengths)):
         rng = np.random.default_rng([seed, i, sum(map(ord, kind))])
         noise = source.draw(kind, c.size, rng)
+        for _ in range(20):  # a babble draw can fall in its talkers' pauses: draw again (same rng: reproducible)
+            if np.any(noise[:n]):
+                break
+            noise = source.draw(kind, c.size, rng)
         out[i] = c + snr_gain(c[:n], noise[:n], snr_db) * noise
     return out
 
@@ -287,7 +291,7 @@ class TestSet:
 
 
 def build_test_set(dataset: str, data_home=None, *, seed: int = 0, clips_per_speaker: int | None = None,
-                   max_clips: int | None = None, progress: bool = False) -> TestSet:
+                   max_clips: int | None = None, progress: bool = False, **split: Any) -> TestSet:
     """The held-out speakers' clips (at most ``max_clips``, spread over speakers and digits) and the noise
     of every chapter-6 condition (chapter 6):
 
@@ -295,14 +299,16 @@ def build_test_set(dataset: str, data_home=None, *, seed: int = 0, clips_per_spe
     * ``recording``: the evaluation parts of the recordings that training saw (never the same audio);
     * ``babble``: four training speakers talking at once (no test speaker in it);
     * ``held-out recording``: the recordings no model heard at all (generalisation).
-    """
+
+    ``split`` (``test_speakers=``, ``validation_speakers=``) replaces the seeded speaker draw (chapter 7's
+    leave-one-speaker-out folds)."""
     from . import data, noise
     from .features import FeatureConfig
 
     spec = data.spec(dataset)
     cfg = FeatureConfig.for_sample_rate(spec.working_rate)
     clips = data.assign_split(data.load_clips(dataset, data_home, clips_per_speaker=clips_per_speaker, seed=seed),
-                              seed=seed)
+                              seed=seed, **split)
     test = clips[clips["split"] == "test"].reset_index(drop=True)
     train = clips[clips["split"] == "train"].reset_index(drop=True)
     if test.empty:

@@ -205,18 +205,27 @@ def _padded(signals: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     return batch, lengths
 
 
-def model_method(name: str, model, *, family: str = "book model") -> SignalMethod:
+def model_method(name: str, model, *, family: str = "book model", guard_db: tuple[float, float] | None = None
+                 ) -> SignalMethod:
     """A trained denoiser as a benchmark method, each signal at its own length
-    (:func:`training.denoise_signals`; chapter 6). Its ``version`` is a hash of its weights."""
+    (:func:`training.denoise_signals`; chapter 6), with the ``denoise`` command's do-no-harm guard
+    (:func:`inference.no_harm_guard`) when ``guard_db`` is given. Its ``version`` is a hash of its
+    weights and the guard."""
     import hashlib
 
+    from .inference import no_harm_guard
     from .training import denoise_signals
 
     digest = hashlib.sha1()
     for w in model.get_weights():
         digest.update(np.ascontiguousarray(w).tobytes())
-    return SignalMethod(name, family, lambda noisy, clean: denoise_signals(model, noisy),
-                        version=f"{model.model_name}-{digest.hexdigest()[:16]}")
+
+    def run(noisy, clean):
+        out = denoise_signals(model, noisy)
+        return out if guard_db is None else [no_harm_guard(x, y, guard_db) for x, y in zip(noisy, out)]
+
+    suffix = "" if guard_db is None else f"-guard{guard_db[0]:g}-{guard_db[1]:g}"
+    return SignalMethod(name, family, run, version=f"{model.model_name}-{digest.hexdigest()[:16]}{suffix}")
 
 
 def peer_methods(sr: int, cfg, *, peers: Sequence[str] = ("deepfilternet3",), oracles: bool = True

@@ -1,7 +1,9 @@
 """A small HTTP service around the denoiser (``denoise serve``; the README shows a client).
 
     POST /denoise   body: a WAV/FLAC/OGG file, Content-Type audio/wav (or audio/x-wav, audio/flac,
-                    audio/ogg, application/octet-stream) -> the denoised audio as WAV, same rate and length
+                    audio/ogg, application/octet-stream), or a multipart/form-data upload with the file in
+                    a ``file`` field (``curl -F file=@x.wav``) -> the denoised audio as WAV, same rate and
+                    length
     GET  /health    -> JSON: status and the loaded model
 
 Why Flask (served by waitress): inference is synchronous TensorFlow work that holds a lock, so an async
@@ -45,14 +47,23 @@ def create_app(enhancer: Enhancer, *, max_upload_mb: float = DEFAULT_MAX_UPLOAD_
     @app.post("/denoise")
     def denoise():
         ctype = (request.mimetype or "").lower()
-        if ctype not in ACCEPTED_TYPES:
+        name = "upload"
+        if ctype == "multipart/form-data":  # an HTML form or `curl -F file=@x.wav`
+            upload = request.files.get("file")
+            if upload is None:
+                return error(400, "the multipart upload has no 'file' field; send the audio as file=@x.wav "
+                                  f"(fields received: {', '.join(request.files) or 'none'}).")
+            body, name = upload.read(), upload.filename or "upload"
+        elif ctype not in ACCEPTED_TYPES:
             return error(415, f"Content-Type {ctype or '(none)'} is not accepted; send the audio file as the body "
-                              f"with one of: {', '.join(ACCEPTED_TYPES)}.")
-        body = request.get_data(cache=False)
+                              f"with one of: {', '.join(ACCEPTED_TYPES)}, or as the 'file' field of a "
+                              "multipart/form-data upload.")
+        else:
+            body = request.get_data(cache=False)
         if not body:
-            return error(400, "the request body is empty; send an audio file.")
+            return error(400, f"{name}: the upload is empty; send an audio file.")
         try:
-            decoded = decode(body, name="upload", max_seconds=max_seconds)
+            decoded = decode(body, name=name, max_seconds=max_seconds)
         except AudioFileError as exc:
             status = 413 if "longer than the limit" in str(exc) else 400
             return error(status, str(exc))

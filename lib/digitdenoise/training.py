@@ -144,7 +144,7 @@ class TrainConfig:
 
 @dataclasses.dataclass
 class TrainResult:
-    """What :func:`train_model` returns: the model, its history and where it was saved."""
+    """What :func:`train_model` returns: the model, its history and where it was saved (chapter 5)."""
 
     model: models.Denoiser
     history: pd.DataFrame
@@ -420,7 +420,7 @@ PRECISIONS = ("float32", "bfloat16")
 
 def cpu_has_bfloat16() -> bool:
     """Whether this CPU computes in bfloat16 natively (AVX-512 BF16 or AMX), where a bfloat16 network is
-    faster than float32 (appendix 9); elsewhere bfloat16 is emulated and slower."""
+    faster than float32 (appendix 9, chapter 9); elsewhere bfloat16 is emulated and slower."""
     try:
         with open("/proc/cpuinfo") as handle:
             flags = next((line for line in handle if line.startswith("flags")), "").split()
@@ -486,7 +486,7 @@ def denoise_batch(model: models.Denoiser, noisy: np.ndarray, *, batch_size: int 
 
 def padded_length(n_samples: int, cfg: FeatureConfig) -> int:
     """The fewest samples, at least ``n_samples``, whose centred STFT has a multiple of 8 frames, the
-    unit the U-Nets' three poolings need (appendix 9): padding a clip only this far, instead of to the
+    unit the U-Nets' three poolings need (appendix 9, chapter 9): padding a clip only this far, instead of to the
     one-second training window, is what makes short clips cheap."""
     hop = cfg.hop_length
     frames = int(math.ceil(int(n_samples) / hop)) + 1
@@ -545,13 +545,15 @@ class TrainingData:
 
 def prepare_data(dataset: str, data_home=None, *, seed: int = 0, clips_per_speaker: int | None = None,
                  val_snr_db: float = -8.0, max_val_clips: int | None = 200, kinds: Sequence[str] | None = None,
+                 test_speakers: Sequence[str] | None = None, validation_speakers: Sequence[str] | None = None,
                  progress: bool = False) -> TrainingData:
     """Everything :func:`train_model` needs, built the book's way (chapters 4 and 5): speaker-disjoint
     split, fixed-length clips at the working rate, recordings split in time with two held out, and
     validation pairs drawn once at ``val_snr_db``, one noise type per clip in turn, from the noise types
     seen in training (the evaluation parts of the recordings). ``max_val_clips`` caps the validation clips
     (spread over the validation speakers); ``kinds`` restricts the validation noise to those training
-    noise types (a specialist model, chapter 5, is validated on its own noise only)."""
+    noise types (a specialist model, chapter 5, is validated on its own noise only). ``test_speakers`` and
+    ``validation_speakers`` replace the seeded speaker draw (the leave-one-speaker-out folds of chapter 7)."""
     from . import data, noise
 
     known = (*noise.COLOURS, "recording", "babble")
@@ -559,8 +561,10 @@ def prepare_data(dataset: str, data_home=None, *, seed: int = 0, clips_per_speak
         raise ParameterError(f"noise kinds {list(kinds)!r}: choose one or more of {', '.join(known)}.")
     spec = data.spec(dataset)
     cfg = FeatureConfig.for_sample_rate(spec.working_rate)
+    given = {k: list(v) for k, v in (("test_speakers", test_speakers), ("validation_speakers", validation_speakers))
+             if v is not None}
     clips = data.assign_split(data.load_clips(dataset, data_home, clips_per_speaker=clips_per_speaker, seed=seed),
-                              seed=seed)
+                              seed=seed, **given)
     train = clips[clips["split"] == "train"].reset_index(drop=True)
     val = clips[clips["split"] == "validation"]
     if max_val_clips is not None and len(val) > max_val_clips:

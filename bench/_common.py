@@ -1,0 +1,41 @@
+"""Helpers every benchmark script shares: the commit a result came from, and compact JSON numbers."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+
+def commit() -> str:
+    """The git commit of the working tree, with "+uncommitted changes" when tracked files differ."""
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=here)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, cwd=here).stdout.strip()
+        return out.stdout.strip() + ("+uncommitted changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def rounded(obj, digits: int = 4):
+    """``obj`` with every float rounded to ``digits`` decimals (the JSON stays small enough for git)."""
+    if isinstance(obj, float):
+        return round(obj, digits)
+    if isinstance(obj, dict):
+        return {k: rounded(v, digits) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [rounded(v, digits) for v in obj]
+    return obj
+
+
+def progress():
+    """A ``say(message)`` that prints each message after the seconds since this call."""
+    import time
+
+    start = time.perf_counter()
+
+    def say(message: str) -> None:
+        print(f"[{time.perf_counter() - start:6.0f} s] {message}", flush=True)
+
+    return say
