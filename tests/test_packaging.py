@@ -29,7 +29,8 @@ def test_environment_yml_matches_pyproject():
 @pytest.mark.parametrize("module", ["data", "noise", "metrics", "features", "audio", "plots", "config", "baselines",
                                     "augment", "generalisation", "recognition", "datasets", "datasets.speechocean762",
                                     "datasets.hu_nonspeech",
-                                    "evaluation", "inference", "service", "explorer"])
+                                    "evaluation", "inference", "service", "explorer", "folds", "instrument",
+                                    "speakers", "training"])
 def test_public_functions_name_their_chapter(module):
     mod = importlib.import_module(f"digitdenoise.{module}")
     missing = []
