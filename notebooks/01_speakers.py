@@ -35,7 +35,7 @@ profile = "default"  # smoke, default or full
 data_home = None  # None: use $DIGITDENOISE_DATA_HOME
 artifacts_dir = None  # None: artifacts/<dataset>-<profile>, as `digitdenoise run` uses
 seed = 0
-silence_top_db = 30.0  # silence is what lies this many dB below a clip's peak (librosa.effects.trim)
+silence_top_db = 30.0  # silence: what lies this many dB below a clip's peak (librosa.effects.trim)
 
 # %% tags=["remove-input"]
 import matplotlib.pyplot as plt
@@ -78,7 +78,7 @@ meta = data.clean_audiomnist_metadata(raw)
 changes = data.metadata_cleaning_table(raw, meta)
 changes
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("n_speakers", len(meta), display=False)
 glue("n_changes", int(changes["n"].sum()), display=False)
 glue("n_missing_age", int(meta["age"].isna().sum()), display=False)
@@ -118,12 +118,13 @@ plt.show()
 
 # %%
 counts = pd.concat(
-    [meta[c].astype(str).value_counts().rename_axis("value").reset_index(name="speakers").assign(attribute=c)
+    [meta[c].astype(str).value_counts().rename_axis("value").reset_index(name="speakers")
+     .assign(attribute=c)
      for c in ["accent", "gender", "native_speaker", "continent", "country", "room"]]
 )[["attribute", "value", "speakers"]]
 counts.reset_index(drop=True)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 n_german = int((meta["accent"] == "German").sum())
 accent_sizes = meta["accent"].value_counts()
 ages = meta["age"].dropna().astype(int)
@@ -154,7 +155,8 @@ glue("age_max", int(ages.max()), display=False)
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Each AudioMNIST speaker's recording session: date on the horizontal axis, room on the vertical, marker by gender.", "name": "fig-recording-timeline"}}
 timeline = meta.reset_index().sort_values("recording_date")
 fig, ax = plt.subplots(figsize=(12, 3.8))
-sns.scatterplot(data=timeline, x="recording_date", y="room", hue="room", style="gender", s=70, ax=ax)
+sns.scatterplot(data=timeline, x="recording_date", y="room", hue="room", style="gender", s=70,
+                ax=ax)
 ax.set(title="AudioMNIST recording sessions over time, by room", xlabel="Recording date (2017)",
        ylabel="Room")
 ax.legend(bbox_to_anchor=(1.01, 1), loc="upper left", title="room / gender")
@@ -169,7 +171,7 @@ sessions = meta.groupby("room")["recording_date"].agg(first="min", last="max", s
 sessions = sessions.sort_values("first")
 sessions.assign(first=sessions["first"].dt.date, last=sessions["last"].dt.date)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 busiest = sessions["speakers"].idxmax()
 first_room = sessions.index[0]
 glue("first_room", first_room, display=False)
@@ -203,7 +205,7 @@ glue("first_room_before", "all before" if before else "overlapping with", displa
 # %%
 pd.crosstab(meta["accent"], meta["room"], margins=True, margins_name="all")
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 other = meta[meta["accent"] != "German"]
 german = meta[meta["accent"] == "German"]
 glue("n_other", len(other), display=False)
@@ -222,12 +224,13 @@ glue("other_ruheraum", int((other["room"] == "Ruheraum").sum()), display=False)
 # {glue:text}`n_single_accents` accents the accent, the room, the recording date and the person cannot be
 # separated at all.
 #
-# The same question for gender:
+# The same question for gender: the next crosstab counts the speakers of each accent by gender. What to
+# look for: how the women are spread over the accents, and how many accents have no woman at all.
 
 # %%
 pd.crosstab(meta["accent"], meta["gender"], margins=True, margins_name="all")
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 female_german = int((german["gender"] == "female").sum())
 glue("female_german", female_german, display=False)
 glue("female_other", int((other["gender"] == "female").sum()), display=False)
@@ -243,11 +246,34 @@ glue("n_accents_men_only", int((women_per_accent == 0).sum()), display=False)
 #
 # ## The clips of this run's dataset
 #
-# Now the audio of the dataset this run uses. Its own speaker metadata first:
+# Now the audio of the dataset this run uses. Its own speaker metadata first, one row per speaker. What
+# to look for: how many voices there are, and whether gender and accent vary between them at all.
 
 # %%
 spk = data.load_speaker_metadata(run.dataset, run.data_home)
 spk
+
+# %% tags=["remove-cell"]
+def tally(column):
+    """'6 male' or '3 German, 2 neutral, 1 French': the values of one metadata column with counts."""
+    if column not in spk:
+        return f"no {column} recorded"
+    counts = spk[column].astype(str).value_counts()
+    listed = ", ".join(f"{n} {value}" for value, n in counts.head(4).items())
+    return listed + (f" and {len(counts) - 4} more" if len(counts) > 4 else "")
+
+
+glue("run_n_speakers", len(spk), display=False)
+glue("run_genders", tally("gender"), display=False)
+glue("run_accents", tally("accent"), display=False)
+glue("run_n_accents", int(spk["accent"].nunique()) if "accent" in spk else 0, display=False)
+
+# %% [markdown]
+# This run's dataset has {glue:text}`run_n_speakers` speakers ({glue:text}`run_genders`) with
+# {glue:text}`run_n_accents` accents ({glue:text}`run_accents`). Chapter 4 splits them by speaker, so
+# the voices a model of this run is tested on are never heard in training; a denoiser that learns the
+# few training voices well may still meet a test voice as something unfamiliar. Chapter 4 also adds many
+# more voices for the general model, and chapter 6 measures what they are worth.
 
 # %% [markdown]
 # Next, every clip this run reads is measured from its audio: its duration, its level, and the silence
@@ -258,9 +284,10 @@ spk
 clips = data.load_clips(run.dataset, run.data_home, clips_per_speaker=run["clips_per_speaker"],
                         seed=run.seed)
 stats = data.clip_statistics(clips, top_db=silence_top_db)
-stats[["duration_s", "rms_dbfs", "peak_dbfs", "lead_silence_s", "trail_silence_s"]].describe().round(3)
+measured = ["duration_s", "rms_dbfs", "peak_dbfs", "lead_silence_s", "trail_silence_s"]
+stats[measured].describe().round(3)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("n_clips", len(stats), display=False)
 glue("n_clip_speakers", stats["speaker"].nunique(), display=False)
 glue("median_duration", f"{stats['duration_s'].median():.2f}", display=False)
@@ -286,9 +313,11 @@ glue("median_peak", f"{stats['peak_dbfs'].median():.1f}", display=False)
 # whether the level and the silence depend on the digit as well.
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Clip duration, RMS level, and leading and trailing silence by digit, measured from the audio of this run.", "name": "fig-clips-by-digit"}}
-silence = stats.melt(id_vars=["speaker", "digit"], value_vars=["lead_silence_s", "trail_silence_s"],
+silence = stats.melt(id_vars=["speaker", "digit"],
+                     value_vars=["lead_silence_s", "trail_silence_s"],
                      var_name="where", value_name="seconds")
-silence["where"] = silence["where"].map({"lead_silence_s": "leading", "trail_silence_s": "trailing"})
+silence["where"] = silence["where"].map({"lead_silence_s": "leading",
+                                         "trail_silence_s": "trailing"})
 fig, axes = plt.subplots(1, 3, figsize=(15, 4.2), layout="constrained")
 sns.boxplot(data=stats, x="digit", y="duration_s", ax=axes[0], color="C0")
 axes[0].set(title="Duration by digit", xlabel="Digit", ylabel="Duration (s)")
@@ -299,7 +328,7 @@ axes[2].set(title="Silence around the digit", xlabel="Digit", ylabel="Silence (s
 fig.suptitle(f"{run.dataset}: clip-level facts by digit", fontsize=14, fontweight="bold")
 plt.show()
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 by_digit = stats.groupby("digit")[["duration_s", "rms_dbfs"]].median()
 longest, shortest = by_digit["duration_s"].idxmax(), by_digit["duration_s"].idxmin()
 glue("longest_digit", int(longest), display=False)
@@ -353,7 +382,7 @@ for ax in axes:
 fig.suptitle(f"{run.dataset}: clip-level facts by speaker", fontsize=14, fontweight="bold")
 plt.show()
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 by_speaker = stats.groupby("speaker")[["rms_dbfs", "duration_s"]].median()
 glue("level_spread", f"{by_speaker['rms_dbfs'].max() - by_speaker['rms_dbfs'].min():.1f}", display=False)
 glue("loudest_speaker", str(by_speaker["rms_dbfs"].idxmax()), display=False)
@@ -372,6 +401,12 @@ glue("duration_ratio", f"{by_speaker['duration_s'].max() / by_speaker['duration_
 #
 # One clip of each digit (the first speaker who has it in this run). The players share one gain, so
 # louder clips really are louder.
+#
+# **Listen for** the quiet parts of each word: the *s* of "six" and "seven", the *f* of "four" and
+# "five", the *th* of "three". These consonants are noise-like and much softer than the vowels, so they
+# are the first to drown when noise is added (chapter 2) and the first a denoiser may remove along with
+# it (chapters 5 and 8). Listen also for the silence before and after each digit that
+# {numref}`fig-clips-by-digit` measured, and for differences in level between the clips.
 
 # %%
 examples = stats.sort_values(["digit", "speaker", "take"]).groupby("digit").head(1)

@@ -35,7 +35,7 @@ data_home = None  # None: use $DIGITDENOISE_DATA_HOME
 artifacts_dir = None  # None: artifacts/<dataset>-<profile>, as `digitdenoise run` uses
 seed = 0
 snr_db = -8.0  # the nominal SNR of the noisy set (dB)
-active_threshold_db = None  # speech-active: within this many dB of the loudest frame; None: library default
+active_threshold_db = None  # speech-active: within this many dB of the loudest frame; None: default
 
 # %% tags=["remove-input"]
 import inspect
@@ -66,13 +66,16 @@ n_fft, hop = 256 * sr // 8000, 64 * sr // 8000
 
 # %%
 table = data.load_clips(run.dataset, run.data_home, seed=run.seed)
-per_speaker = None if run["snr_pairs"] is None else max(1, run["snr_pairs"] // table["speaker"].nunique())
+n_speakers = table["speaker"].nunique()
+per_speaker = None if run["snr_pairs"] is None else max(1, run["snr_pairs"] // n_speakers)
 table = data.subsample(table, per_speaker, seed=run.seed) if per_speaker else table
 clips = data.read_clips(table["path"], sr)
 recordings = noise.load_noise_recordings(noise.ensure_noise_recordings(run.data_home), sr)
 kinds = ["white", "pink", "recording", "babble"]
-pairs = noise.make_pairs(table, clips, kinds, run.snr_db, sr=sr, recordings=recordings, seed=run.seed)
-print(f"{len(table)} clean clips x {len(kinds)} noise types = {len(pairs)} pairs at {run.snr_db:g} dB")
+pairs = noise.make_pairs(table, clips, kinds, run.snr_db, sr=sr, recordings=recordings,
+                         seed=run.seed)
+print(f"{len(table)} clean clips x {len(kinds)} noise types = {len(pairs)} pairs "
+      f"at {run.snr_db:g} dB")
 
 # %% [markdown]
 # ## The signal-to-noise ratio
@@ -93,7 +96,8 @@ print(f"{len(table)} clean clips x {len(kinds)} noise types = {len(pairs)} pairs
 # noise has {glue:text}`noise_factor` times the energy of the speech.
 #
 # The library's function is short enough to read. `power_ratio_db` computes the ratio of two sums of
-# squares (the tiny `_EPS` keeps the logarithm finite for a silent signal), and `snr_db` checks that the
+# squares, that is of two energies (its name says "power" because, over the same samples, the two ratios
+# are equal; the tiny `_EPS` keeps the logarithm finite for a silent signal), and `snr_db` checks that the
 # two signals have the same length and forms the noise as `noisy - clean`:
 
 # %%
@@ -107,7 +111,24 @@ print(inspect.getsource(metrics.snr_db))
 s, x = pairs[0]["clean"].astype(np.float64), pairs[0]["noisy"].astype(np.float64)
 10 * np.log10(np.sum(s**2) / np.sum((x - s) ** 2)), metrics.snr_db(s, x)
 
-# %% tags=["remove-input"]
+# %% [markdown]
+# **Mixing at a chosen SNR** turns the formula round. To give a noise $n$ the SNR $\rho$ dB against the
+# speech $s$, multiply it by
+#
+# $$
+# g = \sqrt{\frac{\sum_t s(t)^2}{10^{\rho/10}\sum_t n(t)^2}} ,
+# $$
+#
+# for then $10\log_{10}\big(\sum_t s(t)^2 / \sum_t (g\,n(t))^2\big) = \rho$ exactly. `noise.snr_gain`
+# computes $g$ and `noise.mix_at_snr` adds the scaled noise to the speech; every noisy clip of this book
+# is made by these few lines. With `mode="active"` the two sums run only over the speech-active samples,
+# the second measure of the next section.
+
+# %%
+print(inspect.getsource(noise.snr_gain))
+print(inspect.getsource(noise.mix_at_snr))
+
+# %% tags=["remove-cell"]
 glue("nominal", f"{run.snr_db:g}", display=False)
 glue("noise_factor", f"{10 ** (-run.snr_db / 10):.1f}", display=False)
 
@@ -135,19 +156,22 @@ glue("noise_factor", f"{10 ** (-run.snr_db / 10):.1f}", display=False)
 # %%
 rows = []
 for p in pairs:
-    rows.append({"clip_id": p["clip_id"], "speaker": p["speaker"], "digit": p["digit"], "noise": p["noise"],
-                 "whole": metrics.snr_db(p["clean"], p["noisy"]),
-                 "speech-active": metrics.active_snr_db(p["clean"], p["noisy"], sr, threshold_db=threshold),
-                 "segmental": metrics.segmental_snr_db(p["clean"], p["noisy"], sr, threshold_db=threshold),
-                 "active share": float(metrics.active_mask(p["clean"], sr, threshold_db=threshold).mean())})
+    s_p, x_p = p["clean"], p["noisy"]  # the clean clip and the noisy mixture of this pair
+    rows.append({"clip_id": p["clip_id"], "speaker": p["speaker"], "digit": p["digit"],
+                 "noise": p["noise"],
+                 "whole": metrics.snr_db(s_p, x_p),
+                 "speech-active": metrics.active_snr_db(s_p, x_p, sr, threshold_db=threshold),
+                 "segmental": metrics.segmental_snr_db(s_p, x_p, sr, threshold_db=threshold),
+                 "active share": float(metrics.active_mask(s_p, sr, threshold_db=threshold).mean())})
 snr = pd.DataFrame(rows).merge(table[["clip_id", "accent"]], on="clip_id")
 long = snr.melt(id_vars=["clip_id", "speaker", "digit", "noise", "accent"],
                 value_vars=["whole", "speech-active", "segmental"], var_name="measure",
                 value_name="SNR (dB)")
-overview = evaluation.group_summary(long, ["measure", "noise"], "SNR (dB)").set_index(["measure", "noise"])
+overview = evaluation.group_summary(long, ["measure", "noise"], "SNR (dB)")
+overview = overview.set_index(["measure", "noise"])
 overview.round(2)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("n_pairs", len(snr), display=False)
 glue("active_threshold", f"{threshold:g}", display=False)
 segmental_defaults = inspect.signature(metrics.segmental_snr_db).parameters
@@ -181,7 +205,8 @@ for ax, measure in zip(axes, ["speech-active", "segmental"]):
     sns.pointplot(data=snr, x="digit", y=measure, hue="noise", errorbar=("ci", 95), dodge=0.4,
                   linestyle="none", markers="o", ax=ax, seed=run.seed)
     ax.axhline(run.snr_db, color="grey", ls="--", lw=1, label="nominal")
-    ax.set(title=f"{measure.capitalize()} SNR by digit", xlabel="Digit", ylabel=f"{measure} SNR (dB)")
+    ax.set(title=f"{measure.capitalize()} SNR by digit", xlabel="Digit",
+           ylabel=f"{measure} SNR (dB)")
 axes[1].get_legend().remove()
 axes[0].legend(title="noise", ncols=2, fontsize=9)
 fig.suptitle(f"Same nominal {run.snr_db:g} dB, different effective SNR", fontweight="bold")
@@ -197,12 +222,29 @@ white = snr[snr["noise"] == "white"]
 by_digit = evaluation.group_summary(white, "digit", "speech-active").set_index("digit")
 by_digit.round(2)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("best_digit", int(by_digit["mean"].idxmax()), display=False)
 glue("best_digit_snr", f"{by_digit['mean'].max():.1f}", display=False)
 glue("worst_digit", int(by_digit["mean"].idxmin()), display=False)
 glue("worst_digit_snr", f"{by_digit['mean'].min():.1f}", display=False)
 glue("digit_min_max", f"{by_digit['min'].max():.1f}", display=False)
+digit_means = snr.pivot_table(index="digit", columns="noise", values="speech-active")
+top_digit = digit_means.idxmax()
+glue("top_digit_by_noise", "; ".join(f"{kind} {int(top_digit[kind])}" for kind in kinds
+                                     if kind in top_digit), display=False)
+rank_corr = digit_means.rank().corr()  # Spearman's rank correlation between the noise types
+rho_steady, rho_babble = rank_corr.loc["white", "pink"], rank_corr.loc["white", "babble"]
+glue("rank_white_pink", f"{rho_steady:.2f}", display=False)
+glue("rank_white_babble", f"{rho_babble:.2f}", display=False)
+if not np.isfinite(rho_babble):
+    verdict = "this run has too few digits in each noise to compare their order"
+elif rho_babble >= 0.7:
+    verdict = ("babble orders the digits much as white noise does: the order comes from the clips (how "
+               "much of each is silence) more than from the noise")
+else:
+    verdict = ("babble reshuffles them: when the noise itself rises and falls, where its loud moments "
+               "fall matters as much as the clip")
+glue("rank_verdict", verdict, display=False)
 
 # %% [markdown]
 # In white noise the digit {glue:text}`best_digit` has the highest mean speech-active SNR
@@ -210,6 +252,13 @@ glue("digit_min_max", f"{by_digit['min'].max():.1f}", display=False)
 # ({glue:text}`worst_digit_snr` dB). The minimum of every digit sits at or near the nominal value (the
 # largest minimum is {glue:text}`digit_min_max` dB): some clips of every digit are nearly all speech, and
 # for those the two measures agree.
+#
+# Back to the question of {numref}`fig-snr-by-digit`, whether the order of the digits depends on the
+# noise. The digit with the highest mean speech-active SNR is, by noise type:
+# {glue:text}`top_digit_by_noise`. The rank correlation of the digit means (1: the same order, 0:
+# unrelated) is {glue:text}`rank_white_pink` between white and pink noise, two steady noises, and
+# {glue:text}`rank_white_babble` between white noise and babble: {glue:text}`rank_verdict`. With few clips
+# per digit, as in the smoke profile, both numbers are rough.
 #
 # {numref}`fig-snr-by-speaker` asks the same question by speaker and by accent. What to look for: how
 # far apart the speakers' means are, compared with the width of their confidence intervals.
@@ -228,7 +277,7 @@ for ax, column in zip(axes, ["speaker", "accent"]):
            ylabel=column.capitalize())
 plt.show()
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 speaker_means = white.groupby("speaker")["speech-active"].mean()
 glue("speaker_spread", f"{speaker_means.max() - speaker_means.min():.1f}", display=False)
 glue("top_speaker", str(speaker_means.idxmax()), display=False)
@@ -263,15 +312,17 @@ glue("n_white_speakers", len(speaker_means), display=False)
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Gap between speech-active and whole-clip SNR against the share of the clip that is speech-active (white noise). The curve is -10 log10(a), what the gap would be if all speech energy sat in the active frames.", "name": "fig-silence-share"}}
 fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
 gap = white["speech-active"] - white["whole"]
-sns.scatterplot(x=white["active share"], y=gap, hue=white["digit"].astype(str), palette="tab10", s=18, ax=ax)
+sns.scatterplot(x=white["active share"], y=gap, hue=white["digit"].astype(str), palette="tab10",
+                s=18, ax=ax)
 a = np.linspace(max(0.05, white["active share"].min()), 1, 100)
 ax.plot(a, -10 * np.log10(a), color="black", lw=1.5, label="-10 log10(a)")
-ax.set(title="More silence, higher SNR while speaking", xlabel="Speech-active share of the clip (a)",
+ax.set(title="More silence, higher SNR while speaking",
+       xlabel="Speech-active share of the clip (a)",
        ylabel="Speech-active minus whole-clip SNR (dB)")
 ax.legend(title="digit", ncols=2, fontsize=8)
 plt.show()
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 predicted = -10 * np.log10(white["active share"])
 glue("median_active_share", f"{100 * white['active share'].median():.0f}%", display=False)
 glue("median_gap", f"{gap.median():.2f}", display=False)
@@ -305,7 +356,7 @@ shares = pd.DataFrame([{"digit": p["digit"], "noise": p["noise"],
 share_table = shares.pivot_table(index="noise", columns="digit", values="speech-dominated share")
 share_table = share_table.reindex(kinds)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 mean_share = shares.groupby("noise")["speech-dominated share"].mean()
 glue("share_white", f"{100 * mean_share['white']:.0f}%", display=False)
 glue("share_babble", f"{100 * mean_share['babble']:.0f}%", display=False)
@@ -329,8 +380,8 @@ for kind in kinds:
     sig = np.concatenate([p["noise_signal"] for p in pairs if p["noise"] == kind])
     f, level = metrics.long_term_spectrum_db(sig, sr, 4 * n_fft)
     axes[0].plot(f, level, lw=1.2, label=kind)
-axes[0].set(title="Where the energy is", xlabel="Frequency (Hz)", ylabel="Power density (dB/Hz re FS)",
-            xscale="log", xlim=(50, sr / 2))
+axes[0].set(title="Where the energy is", xlabel="Frequency (Hz)",
+            ylabel="Power density (dB/Hz re FS)", xscale="log", xlim=(50, sr / 2))
 axes[0].legend()
 sns.heatmap(share_table, annot=True, fmt=".2f", cmap="viridis", vmin=0, vmax=1, ax=axes[1],
             cbar_kws={"label": "share of speech energy"})
@@ -342,12 +393,18 @@ plt.show()
 # only {glue:text}`share_babble` above babble; the hardest noise by this measure is
 # {glue:text}`share_lowest_noise`. Listen to the two white-noise mixtures of this run with the lowest and
 # the highest speech-dominated share: both are at exactly the same whole-clip SNR.
+#
+# **Listen for** how much of the word survives the hiss in each, and which parts go first: the vowel, a
+# loud tone concentrated in a few harmonics, stands far above the flat noise in its bins, while soft,
+# spread-out consonants sink under it. Then play the two clean clips and listen for what makes one of
+# them easier to hear through the same noise.
 
 # %%
 white_pairs = [p for p in pairs if p["noise"] == "white"]
 by_share = sorted(white_pairs, key=dominated_share)
 hard, easy = by_share[0], by_share[-1]
-audio.players({f"hardest: {hard['clip_id']}": hard["noisy"], f"easiest: {easy['clip_id']}": easy["noisy"],
+audio.players({f"hardest: {hard['clip_id']}": hard["noisy"],
+               f"easiest: {easy['clip_id']}": easy["noisy"],
                "hardest, clean": hard["clean"], "easiest, clean": easy["clean"]}, sr,
               title=f"Both mixtures are at exactly {run.snr_db:g} dB whole-clip SNR")
 
@@ -362,9 +419,17 @@ audio.players({f"hardest: {hard['clip_id']}": hard["noisy"], f"easiest: {easy['c
 #
 # We reproduce it: each noisy mixture is "exported" the way many tools do — scaled to a peak of 0.9,
 # preceded by 20 ms of silence, padded to 1.2 s — and measured naively against its clean clip. Then the
-# fix: find the delay by cross-correlation, crop to the overlap, undo the gain by least squares
-# (`digitdenoise.metrics.align_pair`), and measure again. The table summarises the naive and the aligned
-# SNR, the delay found and the gain undone, over the white-noise pairs.
+# fix: find the delay by cross-correlation, crop to the overlap, undo the gain by least squares, and
+# measure again. The least-squares gain is the number that, multiplied by the clean clip, best explains
+# the stored file (the SI-SDR at the end of this chapter uses the same idea).
+# `digitdenoise.metrics.align_pair` does all three steps:
+
+# %%
+print(inspect.getsource(metrics.align_pair))
+
+# %% [markdown]
+# The cell below exports every white-noise pair and measures it naively and after `align_pair`; the
+# table summarises the naive and the aligned SNR, the delay found and the gain undone.
 
 # %%
 def export_like_a_tool(noisy, sr):
@@ -378,11 +443,12 @@ for p in white_pairs:
     stored = export_like_a_tool(p["noisy"], sr)
     naive = metrics.power_ratio_db(p["clean"], stored[: p["clean"].size] - p["clean"])
     c, x, lag, gain = metrics.align_pair(p["clean"], stored, sr)
-    pit.append({"naive": naive, "aligned": metrics.snr_db(c, x), "lag (ms)": 1000 * lag / sr, "gain": gain})
+    pit.append({"naive": naive, "aligned": metrics.snr_db(c, x), "lag (ms)": 1000 * lag / sr,
+                "gain": gain})
 pit = pd.DataFrame(pit)
 pit.describe().round(2)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("naive_mean", f"{pit['naive'].mean():.1f}", display=False)
 glue("naive_min", f"{pit['naive'].min():.1f}", display=False)
 glue("aligned_mean", f"{pit['aligned'].mean():.2f}", display=False)
@@ -396,11 +462,13 @@ glue("gain_corr", f"{np.corrcoef(np.log10(pit['gain']), pit['naive'])[0, 1]:.2f}
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "The same white-noise pairs measured naively against the exported noisy file (orange) and after alignment and gain correction (blue). The dashed line is the nominal SNR.", "name": "fig-pitfall"}}
 fig, ax = plt.subplots(figsize=(9, 4), layout="constrained")
-bins = np.linspace(min(pit["naive"].min(), run.snr_db - 2), max(pit["aligned"].max(), run.snr_db + 2), 60)
+bins = np.linspace(min(pit["naive"].min(), run.snr_db - 2),
+                   max(pit["aligned"].max(), run.snr_db + 2), 60)
 ax.hist(pit["aligned"], bins=bins, alpha=0.8, label="aligned and gain-corrected")
 ax.hist(pit["naive"], bins=bins, alpha=0.8, label="naive sample-by-sample")
 ax.axvline(run.snr_db, color="black", ls="--", lw=1, label=f"nominal {run.snr_db:g} dB")
-ax.set(title="Measuring exported pairs: the mistake and the fix", xlabel="Measured SNR (dB)", ylabel="Pairs")
+ax.set(title="Measuring exported pairs: the mistake and the fix", xlabel="Measured SNR (dB)",
+       ylabel="Pairs")
 ax.legend()
 plt.show()
 
@@ -454,7 +522,7 @@ demo = pd.DataFrame({"SNR (dB)": [metrics.snr_db(s, x), metrics.snr_db(s, 0.5 * 
                     index=["noisy mixture", "noisy mixture x 0.5"])
 demo.round(2)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("demo_snr", f"{demo.iloc[0, 0]:.2f}", display=False)
 glue("demo_snr_half", f"{demo.iloc[1, 0]:.2f}", display=False)
 glue("demo_sisdr", f"{demo.iloc[0, 1]:.2f}", display=False)
@@ -474,12 +542,17 @@ glue("demo_sisdr_half", f"{demo.iloc[1, 1]:.2f}", display=False)
 #
 # White noise at −15, −8, 0 and +10 dB whole-clip SNR, with the clean clip for reference. All five
 # players share one gain.
+#
+# **Listen for** the SNR at which you can no longer name the digit, and for which part of the word
+# disappears first as the noise rises: the consonants at its edges or the vowel in its middle. The
+# student report's noisy set was nominally −8 dB, the third player.
 
 # %%
 clean = clips[0]
 white_noise = noise.coloured_noise("white", len(clean), seed=run.seed)
 levels = {f"{s:+g} dB": noise.mix_at_snr(clean, white_noise, s)[0] for s in (-15, -8, 0, 10)}
-audio.players({"clean": clean, **levels}, sr, title=f"Clip {table['clip_id'].iloc[0]} in white noise")
+audio.players({"clean": clean, **levels}, sr,
+              title=f"Clip {table['clip_id'].iloc[0]} in white noise")
 
 # %% [markdown]
 # ## Summary

@@ -83,7 +83,7 @@ pd.DataFrame({"native rate (Hz)": [spec.sample_rate], "working rate (Hz)": [sr],
               "mean energy above working Nyquist (%)": [100 * np.mean(lost)],
               "max (%)": [100 * np.max(lost)]}).round(3)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("lost_share", f"{100 * np.mean(lost):.2f}%", display=False)
 glue("lost_max", f"{100 * np.max(lost):.2f}%", display=False)
 glue("working_nyquist", f"{sr / 2:g}", display=False)
@@ -126,7 +126,7 @@ candidates = pd.DataFrame([features.duration_report(all_clips["duration_s"], win
 candidates["chosen"] = np.isclose(candidates["window_s"], cfg.duration_s)
 candidates.round(3)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 chosen = features.duration_report(all_clips["duration_s"], cfg.duration_s)
 glue("window", f"{cfg.duration_s:g}", display=False)
 glue("cut_share", f"{100 * chosen['clips_cut_share']:.1f}%", display=False)
@@ -159,7 +159,10 @@ plt.show()
 # noise there too. At **inference** the picture changes. Padding a short noisy clip with digital silence
 # — exact zeros, without noise — shows the model something it never met in training, and that costs much
 # of the improvement: the appendix (chapter 9) measures it. The `denoise` command therefore never pads
-# with silence; it extends a clip by mirroring its own samples.
+# with silence; it extends a clip by mirroring its own samples. So "padding is harmless" here and
+# "zero padding costs most of the improvement" in chapter 9 are both true, about different padding: here
+# clean clips are padded *before* noise is mixed over the whole window, there noisy audio is padded with
+# exact zeros *after* the noise is in it.
 #
 # ## The short-time Fourier transform
 #
@@ -223,7 +226,7 @@ print(f"STFT of {len(y)} samples: {S.shape[0]} bins x {S.shape[1]} frames")
 print(f"X({m}, {k}) by the formula {by_formula:.6f}, by the library {S[k, m]:.6f}")
 print(f"largest round-trip error: {round_trip:.1e}")
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("n_fft", N, display=False)
 glue("hop", H, display=False)
 glue("bin_hz", f"{sr / N:g}", display=False)
@@ -258,12 +261,13 @@ vmax = plots.spectrogram_db(y, cfg.n_fft, cfg.hop_length).max()
 for ax, n_win in zip(axes, windows):
     img = plots.spectrogram_panel(ax, plots.spectrogram_db(y, n_win, n_win // 4), sr, n_win // 4,
                                   vmin=vmax - 80, vmax=vmax, n_fft=n_win,
-                                  title=f"{1000 * n_win / sr:g} ms window: {sr / n_win:.0f} Hz bins")
+                                  title=f"{1000 * n_win / sr:g} ms window: "
+                                        f"{sr / n_win:.0f} Hz bins")
 plots.outer_labels_only(axes)
 fig.colorbar(img, ax=axes, label="Power (dB re full scale)")
 plt.show()
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 f0 = librosa.yin(y, fmin=60, fmax=400, sr=sr, frame_length=2 * N, hop_length=H)
 loudness = librosa.feature.rms(y=y, frame_length=2 * N, hop_length=H)[0]
 f0_hz = float(np.median(f0[loudness >= loudness.max() / 10]))
@@ -296,7 +300,7 @@ glue("short_note", "less than the four-bin main lobe, so neighbouring harmonics 
 # bins. {numref}`fig-scales` shows one clip all four ways. What to look for: how much of each panel is
 # visibly different from the background.
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 magnitude = np.abs(S)
 glue("log_floor", f"{cfg.log_floor:g}", display=False)
 glue("n_mels", cfg.n_mels, display=False)
@@ -312,8 +316,9 @@ panels = {"linear magnitude |S|": magnitude,
 fig, axes = plt.subplots(2, 2, figsize=(14, 7), layout="constrained")
 for ax, (name, img_data) in zip(axes.flat, panels.items()):
     is_mel = name.startswith(("mel", "log mel"))
-    im = librosa.display.specshow(img_data, sr=sr, hop_length=cfg.hop_length, n_fft=cfg.n_fft, x_axis="time",
-                                  y_axis="mel" if is_mel else "linear", ax=ax, cmap="magma")
+    im = librosa.display.specshow(img_data, sr=sr, hop_length=cfg.hop_length, n_fft=cfg.n_fft,
+                                  x_axis="time", y_axis="mel" if is_mel else "linear", ax=ax,
+                                  cmap="magma")
     ax.set(title=name, xlabel="Time (s)", ylabel="Frequency (Hz)")
     fig.colorbar(im, ax=ax, label="natural log units" if name.startswith("log") else "linear units")
 plt.show()
@@ -356,7 +361,7 @@ plt.show()
 #   ($|x(n)| \le 1$ gives $|X(m,k)| \le \sum_n w(n) = N/2$ for the Hann window). A gain shifts every bin
 #   above the floor by the same known amount, $\log g / (\log(N/2) - \log\epsilon)$.
 #
-# per-bin standardisation (`features.Normaliser`, shown as an alternative)
+# per-bin standardisation (`features.Normaliser`, shown for comparison; no model of this book uses it)
 # : subtract a mean and divide by a standard deviation per frequency bin, both fitted once on training
 #   clips. It also keeps level differences and can be undone exactly.
 #
@@ -376,8 +381,9 @@ logmag = features.log_magnitude_batch(waves, cfg)
 norm = features.Normaliser.fit(logmag)
 lo, hi = np.log(cfg.log_floor), np.log(cfg.n_fft / 2)  # the fixed map of models.Frontend
 probe = waves[: min(50, len(waves))]
-noisy_probe = np.stack([noise.mix_at_snr(c, noise.coloured_noise("white", len(c), seed=run.seed + i),
-                                         run.snr_db)[0] for i, c in enumerate(probe)]).astype(np.float32)
+noisy_probe = np.stack([
+    noise.mix_at_snr(c, noise.coloured_noise("white", len(c), seed=run.seed + i), run.snr_db)[0]
+    for i, c in enumerate(probe)]).astype(np.float32)
 sweep = []
 for inputs, clips_name in [(probe, "clean"), (noisy_probe, "noisy")]:
     for g in np.arange(-30, 1, 5):
@@ -396,7 +402,7 @@ span.round(3)
 # standard deviations. {numref}`fig-normalisation` shows the whole sweep. What to look for: a flat line
 # means the model input does not know how loud the clip is.
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 theory = 30 * np.log(10) / 20 / (hi - lo)
 glue("snr", f"{run.snr_db:g}", display=False)
 glue("n_probe", len(probe), display=False)
@@ -446,7 +452,7 @@ back = features.istft(features.stft(waves, cfg), cfg, length=cfg.n_samples)
 errors = np.abs(back - waves).max(axis=1)
 pd.Series(errors, name="max |x - istft(stft(x))| per clip").describe().to_frame()
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("roundtrip_error", f"{errors.max():.1e}", display=False)
 glue("n_roundtrip", len(errors), display=False)
 
@@ -457,23 +463,31 @@ glue("n_roundtrip", len(errors), display=False)
 # A model that predicts only a magnitude must get a phase from somewhere. Griffin-Lim
 # {cite:p}`griffin1984signal` estimates one by alternating between the two domains: it inverts the
 # magnitude with its current phase estimate by overlap-add, takes the STFT of the result, keeps that
-# phase, and repeats. The seed projects used it; the magnitude models of this book reuse the noisy
-# phase instead, and `mask_unet` can correct the phase with its complex mask. Below, three waveforms are
-# built from the *clean* magnitude of one clip: with its true phase, with a Griffin-Lim phase
-# ({glue:text}`gl_iters` iterations), and with the phase of a noisy version of the clip at
+# phase, and repeats. The seed projects used it. In this book the three magnitude models (`report_cae`,
+# `seed_unet`, `minimal_cae`) and `mel_cnn`, whose real-valued gain leaves every bin's phase as it was,
+# reuse the noisy phase instead, and `mask_unet` can correct the phase with its complex mask. Below, three
+# waveforms are built from the *clean* magnitude of one clip: with its true phase, with a Griffin-Lim
+# phase ({glue:text}`gl_iters` iterations), and with the phase of a noisy version of the clip at
 # {glue:text}`snr` dB. Any difference between them is the phase alone.
+#
+# **Listen for** the timbre, not the noise: none of the three contains the noise's magnitude. With the
+# true phase the clip should be indistinguishable from the original. Griffin-Lim's version typically has
+# a phasey, hollow or metallic colour, most audible on the vowel. The noisy phase gives a rough, grainy,
+# slightly reverberant voice, with a faint hiss-like texture where the noise dominated the phase: that
+# is what a perfect magnitude model would still sound like.
 
 # %%
 exact = features.reconstruct_with_phase(np.abs(S), S, cfg, length=len(y))
 gl = features.griffin_lim(np.abs(S), cfg, n_iter=griffin_lim_iters, length=len(y), seed=run.seed)
 noisy_y = noise.mix_at_snr(y, noise.coloured_noise("white", len(y), seed=run.seed), run.snr_db)[0]
-noisy_phase = features.reconstruct_with_phase(np.abs(S), features.stft(noisy_y, cfg), cfg, length=len(y))
+noisy_phase = features.reconstruct_with_phase(np.abs(S), features.stft(noisy_y, cfg), cfg,
+                                              length=len(y))
 audio.players({"original": y, "magnitude + true phase": exact,
                f"Griffin-Lim, {griffin_lim_iters} iterations": gl,
                f"magnitude + noisy phase ({run.snr_db:g} dB)": noisy_phase}, sr,
               title=f"Clip {sample['clip_id'].iloc[0]}: same magnitude, different phase")
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 def log_spectral_distance(signal):
     return float(np.sqrt(np.mean((features.log_magnitude(features.stft(signal, cfg), cfg)
                                   - features.log_magnitude(S, cfg)) ** 2)))
@@ -516,7 +530,7 @@ for name in ("fsdd", "audiomnist"):
 dims = pd.DataFrame(rows).set_index("dataset")
 dims
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("n_frames", cfg.n_frames, display=False)
 input_kb = dims["STFT input (kB, float32)"]
 glue("input_ratio", f"{input_kb['audiomnist'] / input_kb['fsdd']:.1f}", display=False)
@@ -531,7 +545,7 @@ glue("input_ratio", f"{input_kb['audiomnist'] / input_kb['fsdd']:.1f}", display=
 # decoding, resampling and fixing the length (without and with the cache), and the log-magnitude STFT
 # computed in chunks or one clip at a time.
 
-# %%
+# %% tags=["hide-input"]
 cold_start = time.perf_counter()
 data.load_waveforms(table, sr, cfg.n_samples, cache=False)
 cold = time.perf_counter() - cold_start
@@ -547,13 +561,14 @@ for w in waves:
 loop = time.perf_counter() - loop_start
 speed = pd.DataFrame({
     "step": ["decode + resample + fix length", "the same, from the cache",
-             "log-magnitude STFT, chunks of 128 clips", "log-magnitude STFT, Python loop over clips"],
+             "log-magnitude STFT, chunks of 128 clips",
+             "log-magnitude STFT, Python loop over clips"],
     "seconds": [cold, warm, batched, loop],
 })
 speed["clips/s"] = len(table) / speed["seconds"]
 speed.round(3)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("cache_speedup", f"{cold / warm:.0f}", display=False)
 glue("batch_speedup", f"{loop / batched:.1f}", display=False)
 
@@ -567,7 +582,10 @@ glue("batch_speedup", f"{loop / batched:.1f}", display=False)
 # computes the STFT inside the model, on the fly, from the noisy waveform.
 #
 # The complete feature configuration of this run (chapters 4 onwards build the same defaults with
-# `FeatureConfig.for_sample_rate`):
+# `FeatureConfig.for_sample_rate`). Each row is one of the choices this chapter made: the rate, the
+# window in seconds, the STFT's size, hop and window (`win_length` None: as long as the FFT), the floor
+# of the logarithm, and the mel bands (their number and frequency range), which only `mel_cnn` and
+# chapter 6's digit classifier use.
 
 # %%
 pd.Series(dataclasses.asdict(cfg), name="value").to_frame()

@@ -35,9 +35,9 @@ artifacts_dir = None  # None: artifacts/<dataset>-<profile>, as `digitdenoise ru
 seed = 0
 snr_db = -8.0  # the nominal SNR of the test set (dB)
 snr_low_db = -10.0  # this chapter's demonstration mixer draws SNRs from [snr_low_db, snr_high_db];
-snr_high_db = 5.0  # chapter 5's training uses TrainConfig.snr_range (the same -10 to +5 dB by default)
+snr_high_db = 5.0  # demo only: chapter 5 trains with TrainConfig.snr_range (also -10 to +5 dB)
 
-# %%
+# %% tags=["remove-input"]
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -75,16 +75,37 @@ print(f"{len(clips)} clips at {sr} Hz")
 # %%
 recordings = noise.load_noise_recordings(noise.ensure_noise_recordings(run.data_home), sr)
 train_recs, eval_recs = noise.partition_recordings(recordings)
-pd.DataFrame([{"recording": name, "seconds": len(rec) / sr,
-               "training seconds": len(train_recs.get(name, [])) / sr, "evaluation seconds": len(eval_recs[name]) / sr,
-               "role": "held out (evaluation only)" if name in noise.HELD_OUT_RECORDINGS else "split in time"}
-              for name, rec in recordings.items()]).set_index("recording").round(1)
+rec_table = pd.DataFrame([
+    {"recording": name, "seconds": len(rec) / sr,
+     "training seconds": len(train_recs.get(name, [])) / sr,
+     "evaluation seconds": len(eval_recs[name]) / sr,
+     "role": "held out (evaluation only)" if name in noise.HELD_OUT_RECORDINGS else "split in time"}
+    for name, rec in recordings.items()]).set_index("recording")
+rec_table.round(1)
+
+# %% tags=["remove-cell"]
+split_in_time = rec_table[rec_table["role"] == "split in time"]
+glue("n_recordings", len(rec_table), display=False)
+glue("held_out_names", " and ".join(f"`{name}`" for name in noise.HELD_OUT_RECORDINGS),
+     display=False)
+train_share = split_in_time["training seconds"].sum() / split_in_time["seconds"].sum()
+glue("train_rec_pct", f"{100 * train_share:.0f}", display=False)
+glue("train_rec_s", f"{rec_table['training seconds'].sum():.0f}", display=False)
+
+# %% [markdown]
+# Of the {glue:text}`n_recordings` recordings, {glue:text}`held_out_names` are never heard in training;
+# the others give their first {glue:text}`train_rec_pct`% to training and keep the rest for evaluation.
+# Training therefore draws its recorded noise from {glue:text}`train_rec_s` s of audio in all: excerpts
+# repeat across epochs, which is one reason the general recipe at the end of this chapter adds many more
+# noises.
 
 # %% [markdown]
 # ## One clean clip, every noise
 #
-# One training clip mixed with each noise type at the nominal SNR. The measured whole-clip SNR of
-# every mixture equals the request: mixing scales the noise until it does.
+# One training clip mixed with each noise type at the nominal SNR: the three generated colours, each
+# training recording by name, and babble. The table gives the SNR requested, the whole-clip SNR measured
+# on the mixture, and the speech-active SNR of chapter 2. The measured whole-clip SNR of every mixture
+# equals the request: mixing scales the noise until it does.
 
 # %%
 train = clips[clips["split"] == "train"]
@@ -102,42 +123,101 @@ for i, kind in enumerate(kinds):
     measured.append({"noise": kind, "requested SNR (dB)": run.snr_db,
                      "measured whole-clip SNR (dB)": metrics.snr_db(clean, noisy),
                      "speech-active SNR (dB)": metrics.active_snr_db(clean, noisy, sr)})
-glue("example_clip", example["clip_id"], display=False)
 pd.DataFrame(measured).set_index("noise").round(4)
 
-# %% mystnb={"figure": {"caption": "Waveforms of one training clip, clean and mixed with each noise type at the nominal SNR, on one amplitude scale.", "name": "fig-waveforms"}}
+# %% tags=["remove-cell"]
+glue("example_clip", example["clip_id"], display=False)
+glue("nominal4", f"{run.snr_db:g}", display=False)
+glue("noise_factor4", f"{10 ** (-run.snr_db / 10):.1f}", display=False)
+active = pd.DataFrame(measured).set_index("noise")["speech-active SNR (dB)"]
+active_share = float(metrics.active_mask(clean, sr).mean())
+if active.max() - active.min() < 0.5:
+    span = (f"{active.min():.1f} dB for every noise" if f"{active.min():.1f}" == f"{active.max():.1f}"
+            else f"{active.min():.1f} to {active.max():.1f} dB")
+    active_sentence = (f"for this clip, {100 * active_share:.0f}% of which is speech-active, the "
+                       f"speech-active SNR of chapter 2 stays close to it too ({span}): with so little "
+                       "silence, where in time the noise is loud hardly matters")
+else:
+    active_sentence = (f"measured only while the digit is spoken (chapter 2) it ranges from "
+                       f"{active.min():.1f} dB ({active.idxmin()}) to {active.max():.1f} dB "
+                       f"({active.idxmax()}): a noise whose level rises and falls may happen to be "
+                       "loud, or quiet, just where the digit is")
+glue("active_sentence4", active_sentence, display=False)
+# chapter 2's measure: the share of the speech energy in bins where speech is louder than the noise
+dominated = pd.Series({kind: metrics.speech_dominated_share(clean, v["noisy"] - clean, cfg.n_fft,
+                                                            cfg.hop_length)
+                       for kind, v in rows.items()})
+glue("dominated_hi4", f"{dominated.idxmax()} ({100 * dominated.max():.0f}%)", display=False)
+glue("dominated_lo4", f"{dominated.idxmin()} ({100 * dominated.min():.0f}%)", display=False)
+colours = [k for k in ("white", "pink", "brown") if k in dominated]
+glue("dominated_colours4", ", ".join(f"{k} {100 * dominated[k]:.0f}%" for k in colours),
+     display=False)
+
+# %% [markdown]
+# {numref}`fig-waveforms` shows the waveforms, all on one amplitude scale. What to look for: the burst of
+# amplitude where the digit is spoken. At {glue:text}`nominal4` dB the noise carries
+# {glue:text}`noise_factor4` times the energy of the speech, so in most noisy panels the burst is hard to
+# find at all; the SNR alone says nothing about how the noise sounds.
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Waveforms of one training clip, clean and mixed with each noise type at the nominal SNR, on one amplitude scale.", "name": "fig-waveforms"}}
 signals = {"clean": clean, **{k: v["noisy"] for k, v in rows.items()}}
 peak = max(np.abs(s).max() for s in signals.values())
 ncols = 3
 nrows = int(np.ceil(len(signals) / ncols))
-fig, axes = plt.subplots(nrows, ncols, figsize=(15, 2.3 * nrows), sharex=True, sharey=True, layout="constrained")
+fig, axes = plt.subplots(nrows, ncols, figsize=(15, 2.3 * nrows), sharex=True, sharey=True,
+                         layout="constrained")
 for ax, (name, s) in zip(axes.flat, signals.items()):
-    plots.waveform_panel(ax, s, sr, title=name, ylim=1.05 * peak, color="C0" if name == "clean" else "C1")
+    plots.waveform_panel(ax, s, sr, title=name, ylim=1.05 * peak,
+                         color="C0" if name == "clean" else "C1")
 plots.outer_labels_only(axes, n_used=len(signals))
 fig.suptitle(f"Clip {example['clip_id']}: clean and at {run.snr_db:g} dB", fontweight="bold")
 plt.show()
 
-# %% mystnb={"figure": {"caption": "Spectrograms of the same mixtures on one colour scale (dB relative to full scale): darker is quieter in every panel.", "name": "fig-noisy-spectrograms"}}
+# %% [markdown]
+# The spectrograms of {numref}`fig-noisy-spectrograms` show where the noise sits in frequency, which the
+# waveforms hide. What to look for: the clean panel's pattern — the horizontal stripes of the vowel's
+# harmonics low down, fainter consonant energy higher up — and how much of it still stands out in each
+# noisy panel. White noise fills the panel evenly; pink and brown noise pile up towards the bottom,
+# brown noise mostly below the voice's lowest harmonics; babble has the striped, changing texture of
+# speech itself; each recording has its own fingerprint.
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Spectrograms of the same mixtures on one colour scale (dB relative to full scale): darker is quieter in every panel.", "name": "fig-noisy-spectrograms"}}
 specs = {name: plots.spectrogram_db(s, cfg.n_fft, cfg.hop_length) for name, s in signals.items()}
 vmax = max(s.max() for s in specs.values())
 ncols = 4
 nrows = int(np.ceil(len(specs) / ncols))
-fig, axes = plt.subplots(nrows, ncols, figsize=(15, 3.0 * nrows), sharex=True, sharey=True, layout="constrained")
+fig, axes = plt.subplots(nrows, ncols, figsize=(15, 3.0 * nrows), sharex=True, sharey=True,
+                         layout="constrained")
 for ax, (name, s) in zip(axes.flat, specs.items()):
-    img = plots.spectrogram_panel(ax, s, sr, cfg.hop_length, title=name, vmin=vmax - 80, vmax=vmax, n_fft=cfg.n_fft)
+    img = plots.spectrogram_panel(ax, s, sr, cfg.hop_length, title=name, vmin=vmax - 80, vmax=vmax,
+                                  n_fft=cfg.n_fft)
 plots.outer_labels_only(axes, n_used=len(specs))
 fig.colorbar(img, ax=axes, label="Power (dB re full scale)", shrink=0.8)
 fig.suptitle(f"Clip {example['clip_id']}: clean and mixed at {run.snr_db:g} dB", fontweight="bold")
 plt.show()
 
 # %% [markdown]
+# Every mixture has the same whole-clip SNR; {glue:text}`active_sentence4`. The share of the digit's
+# energy that still stands above the noise in its own time–frequency bin, chapter 2's speech-dominated
+# share, is highest for {glue:text}`dominated_hi4` and lowest for {glue:text}`dominated_lo4` (for the
+# three colours: {glue:text}`dominated_colours4`). That share is the part of the speech pattern a
+# denoiser can still see; the rest it must infer. A training set that holds only one of these noises
+# teaches only one of these pictures.
+#
 # ## Listen
 #
 # Rows are noise types, columns clean and noisy, for clip {glue:text}`example_clip`. All players share
 # one gain, so the noisy versions are louder than the clean one, as they are.
+#
+# **Listen for** which noise hides the digit best at the same SNR, and for what survives it. A hiss
+# (white noise) covers the soft, high consonants while the vowel still pokes through; a deep rumble
+# (brown noise) sits mostly below the voice and leaves most of it clear, and pink noise lies in between;
+# babble is hard to ignore because the ear follows voices. Compare your ranking with the
+# speech-dominated shares above.
 
 # %%
-audio.player_grid(rows, sr, title=f"Clip {example['clip_id']} at {run.snr_db:g} dB SNR", row_header="noise")
+audio.player_grid(rows, sr, title=f"Clip {example['clip_id']} at {run.snr_db:g} dB SNR",
+                  row_header="noise")
 
 # %% [markdown]
 # ## The training recipe
@@ -146,55 +226,92 @@ audio.player_grid(rows, sr, title=f"Clip {example['clip_id']} at {run.snr_db:g} 
 # (`digitdenoise.noise.OnTheFlyMixer`) draws a noise type uniformly from the training noises (where
 # "recording" means one of the training recordings at random), a fresh
 # excerpt (or a fresh generated noise, or a fresh babble of four other training speakers), and an SNR
-# uniformly from {glue:text}`snr_low` to {glue:text}`snr_high` dB (this chapter's `snr_low_db` and
-# `snr_high_db`; chapter 5's models are trained with `TrainConfig.snr_range`, by default the same range, so
-# changing the parameters here changes this chapter's demonstrations, not the training), then mixes over the fixed
-# {glue:text}`window` s window. Every draw is a function of the seed, the epoch and the clip alone, so a
-# run is reproducible and the data differ from epoch to epoch. Validation and test mixtures are drawn
-# once, from the evaluation noises, and kept fixed so every model is scored on the same pairs.
+# uniformly from a range, here {glue:text}`snr_low` to {glue:text}`snr_high` dB, then mixes over the
+# fixed {glue:text}`window` s window. Every draw is a function of the seed, the epoch and the clip alone,
+# so a run is reproducible and the data differ from epoch to epoch. Validation and test mixtures are
+# drawn once, from the evaluation noises, and kept fixed so every model is scored on the same pairs.
+#
+# ```{note}
+# This chapter's `snr_low_db` and `snr_high_db` are demonstration values: they set the range of the
+# generator built below, its players and {numref}`fig-generator-check`, and nothing else. Chapter 5's
+# models are trained with `TrainConfig.snr_range`, by default the same range; changing the parameters
+# here does not change the training. To train on another range, use
+# `digitdenoise train --snr-range LOW HIGH`.
+# ```
+#
+# The table counts, for each split, the speakers, the clean clips, the noise types and the noisy pairs a
+# model meets in this profile. What to look for: the speakers of the three splits are different people,
+# and only the training pairs are made afresh.
 
 # %%
-glue("snr_low", f"{snr_low_db:g}", display=False)
-glue("snr_high", f"{snr_high_db:g}", display=False)
-glue("window", f"{cfg.duration_s:g}", display=False)
 train_kinds = [k for k in ("white", "pink", "brown", "recording", "babble") if k in source.kinds]
 eval_kinds = ["white", "pink", "babble", *sorted(eval_recs)]
 epochs = run["epochs"]
-recipe = clips.groupby("split").agg(speakers=("speaker", "nunique"), clean_clips=("clip_id", "count")).loc[
-    ["train", "validation", "test"]]
+recipe = clips.groupby("split").agg(speakers=("speaker", "nunique"),
+                                    clean_clips=("clip_id", "count"))
+recipe = recipe.loc[["train", "validation", "test"]]
 recipe["noise types"] = [len(train_kinds), len(eval_kinds), len(eval_kinds)]
 recipe["noisy pairs"] = [recipe.loc["train", "clean_clips"] * epochs,
                          recipe.loc["validation", "clean_clips"] * len(eval_kinds),
                          recipe.loc["test", "clean_clips"] * len(eval_kinds)]
 recipe["how the pairs are made"] = [f"fresh every epoch ({epochs} epochs in this profile)",
-                                    "drawn once, one per clip and noise type", "drawn once, one per clip and noise type"]
+                                    "drawn once, one per clip and noise type",
+                                    "drawn once, one per clip and noise type"]
 recipe
+
+# %% tags=["remove-cell"]
+glue("snr_low", f"{snr_low_db:g}", display=False)
+glue("snr_high", f"{snr_high_db:g}", display=False)
+glue("window", f"{cfg.duration_s:g}", display=False)
+glue("train_kinds", ", ".join(train_kinds), display=False)
+glue("eval_kinds", ", ".join(eval_kinds), display=False)
+glue("n_train_clean4", f"{recipe.loc['train', 'clean_clips']:,}", display=False)
+n_train_speakers, n_test_speakers = recipe.loc["train", "speakers"], recipe.loc["test", "speakers"]
+glue("n_train_speakers4", f"{n_train_speakers} speaker{'s' if n_train_speakers != 1 else ''}",
+     display=False)
+glue("epochs4", "in the single epoch of this profile" if epochs == 1 else
+     f"afresh in each of the {epochs} epochs of this profile", display=False)
+glue("n_train_pairs4", f"{recipe.loc['train', 'noisy pairs']:,}", display=False)
+glue("n_test_pairs4", f"{recipe.loc['test', 'noisy pairs']:,}", display=False)
+glue("n_test_speakers4", f"{n_test_speakers} unseen speaker{'s' if n_test_speakers != 1 else ''}",
+     display=False)
 
 # %% [markdown]
 # Training noise types: {glue:text}`train_kinds`. Evaluation noise types: {glue:text}`eval_kinds`.
 #
+# The {glue:text}`n_train_clean4` training clips of {glue:text}`n_train_speakers4` are mixed
+# {glue:text}`epochs4`: {glue:text}`n_train_pairs4` training pairs, none of them stored and hardly any
+# two alike. The {glue:text}`n_test_pairs4` test pairs of {glue:text}`n_test_speakers4` are drawn once,
+# in noises whose excerpts (or whole recordings) training never heard.
+#
 # Here is one training clip in three successive epochs: a different noise type, SNR and excerpt each
 # time.
+#
+# **Listen for** how different the same clip sounds from one epoch to the next. The model never hears
+# the same noisy version twice, so it cannot memorise a noisy file; it has to learn what the clean digit
+# sounds like under any of them.
 
 # %%
-glue("train_kinds", ", ".join(train_kinds), display=False)
-glue("eval_kinds", ", ".join(eval_kinds), display=False)
 train_waves, _ = data.load_waveforms(train, sr, cfg.n_samples)
 talkers_train = [w for w, s in zip(train_waves, train["speaker"]) if s != example["speaker"]][:40]
 train_source = noise.NoiseSource(sr, recordings=train_recs, babble_clips=talkers_train)
-mixer = noise.OnTheFlyMixer(train_waves, train_source, kinds=[k for k in train_kinds if k in train_source.kinds],
+mixer = noise.OnTheFlyMixer(train_waves, train_source,
+                            kinds=[k for k in train_kinds if k in train_source.kinds],
                             snr_range=(snr_low_db, snr_high_db), seed=run.seed)
 epoch_pairs = {}
 for epoch in range(3):
     noisy, clean_w, kind, snr = mixer.pair(0, epoch)
     epoch_pairs[f"epoch {epoch}: {kind}, {snr:+.1f} dB"] = noisy
-audio.players({"clean": mixer.clean[0], **epoch_pairs}, sr, title=f"{train['clip_id'].iloc[0]} across epochs")
+audio.players({"clean": mixer.clean[0], **epoch_pairs}, sr,
+              title=f"{train['clip_id'].iloc[0]} across epochs")
 
 # %% [markdown]
 # ## Is the generator unbiased?
 #
 # A generator that drifts from the SNR it reports would poison every figure after it. We draw
 # {glue:text}`n_checks` mixtures from it, measure each one, and compare with the SNR it was asked for.
+# The table gives, per noise type, the number of draws, the mean SNR requested, and the mean and the
+# largest error of the measurement.
 
 # %%
 n_checks = run["generator_checks"]
@@ -202,16 +319,25 @@ check = []
 for i in range(n_checks):
     index, epoch = i % len(mixer), i // len(mixer)
     noisy, clean_w, kind, snr = mixer.pair(index, epoch)
-    check.append({"noise": kind, "requested (dB)": snr, "measured (dB)": metrics.snr_db(clean_w, noisy)})
+    check.append({"noise": kind, "requested (dB)": snr,
+                  "measured (dB)": metrics.snr_db(clean_w, noisy)})
 check = pd.DataFrame(check)
 check["error (dB)"] = check["measured (dB)"] - check["requested (dB)"]
+check.groupby("noise").agg(draws=("noise", "size"), mean_requested=("requested (dB)", "mean"),
+                           mean_error=("error (dB)", "mean"),
+                           max_abs_error=("error (dB)", lambda e: e.abs().max()))
+
+# %% tags=["remove-cell"]
 glue("n_checks", n_checks, display=False)
 glue("max_error", f"{check['error (dB)'].abs().max():.1e}", display=False)
 glue("mean_error", f"{check['error (dB)'].mean():.1e}", display=False)
-check.groupby("noise").agg(draws=("noise", "size"), mean_requested=("requested (dB)", "mean"),
-                           mean_error=("error (dB)", "mean"), max_abs_error=("error (dB)", lambda e: e.abs().max()))
 
-# %% mystnb={"figure": {"caption": "Left: the SNRs the generator was asked for (uniform over the training range). Right: measured minus requested SNR for the same mixtures.", "name": "fig-generator-check"}}
+# %% [markdown]
+# {numref}`fig-generator-check` shows every draw. What to look for: on the left, a flat histogram between
+# {glue:text}`snr_low` and {glue:text}`snr_high` dB (every SNR of the range equally likely); on the
+# right, errors far too small to hear.
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Left: the SNRs the generator was asked for (uniform over this chapter's range, snr_low_db to snr_high_db). Right: measured minus requested SNR for the same mixtures.", "name": "fig-generator-check"}}
 fig, axes = plt.subplots(1, 2, figsize=(13, 4), layout="constrained")
 axes[0].hist(check["requested (dB)"], bins=30, color="C0")
 axes[0].set(title="Requested SNR", xlabel="SNR (dB)", ylabel="Mixtures")
@@ -239,7 +365,7 @@ plt.show()
 # it. The rule from the start of the chapter holds for every new source: each one is split once, by a
 # fixed rule, and nothing in a test split is ever heard in training.
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 import inspect
 
 import scipy.signal
@@ -269,22 +395,25 @@ glue("gen_colours", f"{sum(k in ('white', 'pink', 'brown') for k in train_kinds)
 # never heard in training, not even inside babble.
 
 # %% tags=["hide-input"]
-utterances = speechocean762.load_utterances(run.data_home, audio=False)  # metadata; audio fetched per file below
+# metadata only; the audio is fetched file by file below
+utterances = speechocean762.load_utterances(run.data_home, audio=False)
 split_order = ["train", "validation", "test"]
 age_labels = [label for label, _, _ in speechocean762.AGE_GROUPS]
 speakers_so = utterances.drop_duplicates("speaker")
 voices = pd.concat([
     speakers_so.groupby("split").size().rename("speakers"),
-    pd.crosstab(speakers_so["split"], speakers_so["gender"]).rename(columns={"f": "female", "m": "male"}),
+    pd.crosstab(speakers_so["split"], speakers_so["gender"]).rename(
+        columns={"f": "female", "m": "male"}),
     pd.crosstab(speakers_so["split"], speakers_so["age_group"]).reindex(columns=age_labels),
     utterances.groupby("split")["kind"].value_counts().unstack().rename(
         columns={"digits": "digit strings", "sentence": "other sentences"}),
 ], axis=1).reindex(split_order).fillna(0).astype(int)
-voices["minutes of audio"] = (utterances.groupby("split")["duration_s"].sum() / 60).reindex(split_order).round(1)
+minutes = utterances.groupby("split")["duration_s"].sum() / 60
+voices["minutes of audio"] = minutes.reindex(split_order).round(1)
 voices.columns.name = "speechocean762"
 voices
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 train_so = utterances[utterances["split"] == "train"]
 train_digit_strings = train_so[train_so["kind"] == "digits"]
 window_defaults = inspect.signature(augment.speech_windows).parameters
@@ -298,6 +427,7 @@ glue("gen_so_train_digits_children", f"{(train_digit_strings['age_group'] == age
 glue("gen_so_train_minutes", f"{train_so['duration_s'].sum() / 60:.0f}", display=False)
 glue("gen_window_s", f"{window_defaults['seconds'].default:g}", display=False)
 glue("gen_min_active_pct", f"{100 * window_defaults['min_active'].default:.0f}", display=False)
+glue("gen_sr", f"{sr:,}", display=False)
 
 # %% [markdown]
 # Children's voices are higher than adults' and their resonances lie higher too (a child's vocal tract is
@@ -311,7 +441,10 @@ glue("gen_min_active_pct", f"{100 * window_defaults['min_active'].default:.0f}",
 # s and keeps a window only if speech is active in at least {glue:text}`gen_min_active_pct`% of its samples,
 # so that a stretch of silence is not passed off as speech. The training speakers' utterances hold
 # {glue:text}`gen_so_train_minutes` minutes of audio. Here are a child, a teenager and an adult from the
-# training split, resampled to the chapter's rate of {glue:text}`gen_sr` Hz:
+# training split, resampled to the chapter's rate of {glue:text}`gen_sr` Hz.
+#
+# **Listen for** the child's higher pitch and brighter vowels next to the adult's, and for the accent
+# of all three: voices like these are new to a model that has heard only this run's dataset.
 
 # %% tags=["hide-input"]
 rng_voices = np.random.default_rng([run.seed, 41])
@@ -325,9 +458,8 @@ voice_rows = pd.DataFrame(voice_rows).reset_index(drop=True)
 voice_audio = speechocean762.read(voice_rows, sr, run.data_home)
 people = dict(zip(age_labels, ("a child", "a teenager", "an adult")))
 genders = {"f": "female", "m": "male"}
-voice_labels = [f"{people[r.age_group]} ({genders.get(r.gender, r.gender)}, {r.age}): “{r.text.lower()}”"
-                for r in voice_rows.itertuples()]
-glue("gen_sr", f"{sr:,}", display=False)
+voice_labels = [f"{people[r.age_group]} ({genders.get(r.gender, r.gender)}, {r.age}): "
+                f"“{r.text.lower()}”" for r in voice_rows.itertuples()]
 audio.players(dict(zip(voice_labels, voice_audio)), sr, title="speechocean762, training speakers")
 
 # %% [markdown]
@@ -359,7 +491,7 @@ audio.players(dict(zip(voice_labels, voice_audio)), sr, title="speechocean762, t
 # Hu training noises (file {glue:text}`gen_hu_example`). Every noise is scaled to the same level (unit RMS)
 # and all panels share one colour scale.
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 hu_numbers = {split: [int(s[1:]) for s in hu_nonspeech.file_names(split)] for split in split_order}
 glue("gen_n_families", f"{len(augment.FAMILIES)}", display=False)
 glue("gen_hu_total", f"{len(hu_nonspeech.file_names())}", display=False)
@@ -387,11 +519,13 @@ glue("gen_tilt_where", "most of its power sits in the lowest rows" if tilt_slope
      else "the upper rows are the brighter ones", display=False)
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "One window of each generated noise family and of one Hu training noise, all at unit RMS, on one colour scale (dB relative to full scale).", "name": "fig-noise-families"}}
-family_specs = {name: plots.spectrogram_db(n, cfg.n_fft, cfg.hop_length) for name, n in families.items()}
+family_specs = {name: plots.spectrogram_db(n, cfg.n_fft, cfg.hop_length)
+                for name, n in families.items()}
 vmax = max(s.max() for s in family_specs.values())
 fig, axes = plt.subplots(2, 3, figsize=(15, 6.5), sharex=True, sharey=True, layout="constrained")
 for ax, (name, s) in zip(axes.flat, family_specs.items()):
-    img = plots.spectrogram_panel(ax, s, sr, cfg.hop_length, title=name, vmin=vmax - 80, vmax=vmax, n_fft=cfg.n_fft)
+    img = plots.spectrogram_panel(ax, s, sr, cfg.hop_length, title=name, vmin=vmax - 80, vmax=vmax,
+                                  n_fft=cfg.n_fft)
 plots.outer_labels_only(axes, n_used=len(family_specs))
 fig.colorbar(img, ax=axes, label="Power (dB re full scale)", shrink=0.8)
 fig.suptitle("Generated noise families and a real recording", fontweight="bold")
@@ -409,17 +543,24 @@ plt.show()
 #
 # Each noise mixed with one {glue:text}`gen_window_s` s training window (the first window the recipe keeps of
 # the child's digit string above) at {glue:text}`gen_family_snr` dB SNR; the left column plays the noise at
-# the level it has in the mixture:
+# the level it has in the mixture.
+#
+# **Listen for** how differently the same SNR sounds from family to family. A noise that keeps to a few
+# frequencies (hum, a band) or to a few moments (clicks, the quiet phases of a modulated noise) leaves
+# much of the speech clear, while a broad, steady noise such as a tilt covers it everywhere at once.
 
 # %% tags=["hide-input"]
 family_snr_db = 0.0
-glue("gen_family_snr", f"{family_snr_db:g}", display=False)
 family_rows = {}
 for name, n in families.items():
     mixed, scaled = noise.mix_at_snr(target, n, family_snr_db)
     family_rows[name] = {"noise (as mixed)": scaled, f"mixture at {family_snr_db:g} dB": mixed}
 display(audio.players({"clean window": target}, sr))
-audio.player_grid(family_rows, sr, title=f"Noise families at {family_snr_db:g} dB SNR", row_header="noise")
+audio.player_grid(family_rows, sr, title=f"Noise families at {family_snr_db:g} dB SNR",
+                  row_header="noise")
+
+# %% tags=["remove-cell"]
+glue("gen_family_snr", f"{family_snr_db:g}", display=False)
 
 # %% [markdown]
 # ### Babble from sentences
@@ -436,13 +577,19 @@ audio.player_grid(family_rows, sr, title=f"Noise families at {family_snr_db:g} d
 # (the target at least as loud as the other voice), and with two at {glue:text}`gen_babble_min_2` dB, where
 # each of the two voices on its own is about {glue:text}`gen_babble_each_2` dB relative to the target. From
 # {glue:text}`gen_babble_full_from` talkers on, the full range down to {glue:text}`gen_snr_lo` dB is used.
-# Listen to the difference between the floor and what the recipe never draws:
+# Listen to the difference between the floor and what the recipe never draws.
+#
+# **Listen for** whether you could tell which voice is the one to keep. At the floor the target is the
+# louder of the two; in the second player the other voice is the louder one, and nothing but the label
+# says that the quieter voice is the target. With three talkers at the same SNR the others blur into a
+# background, and the single clear voice stands out again.
 
 # %% tags=["hide-input"]
 rng_babble = np.random.default_rng([run.seed, 44])
 others = train_so[~train_so["speaker"].isin(voice_rows["speaker"])]
-n_other_talkers = general.babble_talkers[1]  # enough speakers for the largest babble besides the target
-other_speakers = rng_babble.choice(sorted(others["speaker"].unique()), size=n_other_talkers, replace=False)
+n_other_talkers = general.babble_talkers[1]  # enough for the largest babble besides the target
+other_speakers = rng_babble.choice(sorted(others["speaker"].unique()), size=n_other_talkers,
+                                  replace=False)
 babble_rows = []
 for s in other_speakers:  # one random utterance of each
     theirs = others[others["speaker"] == s]
@@ -452,17 +599,21 @@ pool = voice_audio + speechocean762.read(babble_rows, sr, run.data_home)
 pool_speakers = list(voice_rows["speaker"]) + list(babble_rows["speaker"])
 floor_1 = general.snr_bounds("babble", 1)[0]
 snr_lo = general.snr_range[0]
-babble_1 = augment.sentence_babble(pool, pool_speakers, target.size, 1, np.random.default_rng([run.seed, 44, 1]),
+babble_1 = augment.sentence_babble(pool, pool_speakers, target.size, 1,
+                                   np.random.default_rng([run.seed, 44, 1]),
                                    exclude_speaker=target_speaker)
-babble_3 = augment.sentence_babble(pool, pool_speakers, target.size, 3, np.random.default_rng([run.seed, 44, 3]),
+babble_3 = augment.sentence_babble(pool, pool_speakers, target.size, 3,
+                                   np.random.default_rng([run.seed, 44, 3]),
                                    exclude_speaker=target_speaker)
 audio.players({"clean window": target,
-               f"1 talker at {floor_1:g} dB (the recipe's floor)": noise.mix_at_snr(target, babble_1, floor_1)[0],
-               f"1 talker at {snr_lo:g} dB (never drawn)": noise.mix_at_snr(target, babble_1, snr_lo)[0],
+               f"1 talker at {floor_1:g} dB (the recipe's floor)":
+                   noise.mix_at_snr(target, babble_1, floor_1)[0],
+               f"1 talker at {snr_lo:g} dB (never drawn)":
+                   noise.mix_at_snr(target, babble_1, snr_lo)[0],
                f"3 talkers at {snr_lo:g} dB": noise.mix_at_snr(target, babble_3, snr_lo)[0]},
               sr, title="Babble from speechocean762 sentences")
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("gen_fsdd_talkers", f"{source.n_talkers}", display=False)
 glue("gen_babble_lo", f"{general.babble_talkers[0]}", display=False)
 glue("gen_babble_hi", f"{general.babble_talkers[1]}", display=False)
@@ -486,7 +637,8 @@ glue("gen_snr_lo", f"{general.snr_range[0]:g}", display=False)
 # to each frequency.
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Gain of random channels against frequency. Each is measured by passing a unit impulse through the channel the players below apply to the adult's sentence.", "name": "fig-channels"}}
-channel_seeds = [[run.seed, 45, k] for k in range(3)]  # one seed per channel: the same draw wherever it is used
+# one seed per channel: the same draw wherever it is used
+channel_seeds = [[run.seed, 45, k] for k in range(3)]
 impulse = np.zeros(sr, np.float32)
 impulse[0] = 1.0  # its spectrum is flat, so the channel's output spectrum is the channel's gain
 freqs = np.fft.rfftfreq(impulse.size, 1 / sr)
@@ -495,7 +647,8 @@ for k, channel_seed in enumerate(channel_seeds):
     gain = np.abs(np.fft.rfft(augment.random_channel(impulse, sr, channel_seed)))
     ax.semilogx(freqs[1:], 20 * np.log10(np.maximum(gain[1:], 1e-6)), label=f"channel {k + 1}")
 ax.axhline(0, color="black", lw=0.8)
-ax.set(xlim=(20, sr / 2), ylim=(-40, 15), xlabel="Frequency (Hz)", ylabel="Gain (dB)", title="Random channels")
+ax.set(xlim=(20, sr / 2), ylim=(-40, 15), xlabel="Frequency (Hz)", ylabel="Gain (dB)",
+       title="Random channels")
 ax.legend()
 plt.show()
 
@@ -503,7 +656,11 @@ plt.show()
 # Every curve drops steeply at the left: that is the high-pass. Across the middle each is a straight line on
 # this logarithmic axis, rising or falling: that is the tilt, a fixed number of dB per octave. A curve that
 # bends down again at the right has a low-pass too. The same channels applied to the adult's sentence (all
-# players share one gain, so level differences are audible):
+# players share one gain, so level differences are audible).
+#
+# **Listen for** a thinner voice where the high-pass cuts deep, a brighter or duller colour from the
+# tilt, and a muffled, telephone-like sound where a curve bends down at the right. The words stay the
+# same: that is why the target keeps the channel and only the noise is to be removed.
 
 # %% tags=["hide-input"]
 sentence = voice_audio[-1]
@@ -529,24 +686,28 @@ descriptions = {"recording": "an excerpt of a Hu training recording", "white": "
                 "tilt": "generated: random spectral slope", "band": "generated: random band",
                 "hum": "generated: mains hum", "modulated": "generated: level rising and falling",
                 "clicks": "generated: random clicks",
-                "babble": f"{general.babble_talkers[0]}-{general.babble_talkers[1]} training talkers",
+                "babble": (f"{general.babble_talkers[0]}-{general.babble_talkers[1]} "
+                           "training talkers"),
                 "clean": "no noise: the target is the input"}
 windows, window_source = augment.speech_windows(voice_audio, sr)
 mixer_g = augment.GeneralMixer(windows, list(voice_rows["speaker"].iloc[window_source]),
-                               {f"hu/{hu_stem}": hu_recording}, pool, pool_speakers, sr, recipe=general, seed=run.seed)
+                               {f"hu/{hu_stem}": hu_recording}, pool, pool_speakers, sr,
+                               recipe=general, seed=run.seed)
 n_draws = min(run["generator_checks"], 1000)
-drawn = pd.Series([mixer_g.describe(i % len(mixer_g), i // len(mixer_g))["kind"] for i in range(n_draws)])
+drawn = pd.Series([mixer_g.describe(i % len(mixer_g), i // len(mixer_g))["kind"]
+                   for i in range(n_draws)])
 snr_hi = general.snr_range[1]
 floors = ", ".join(f"{n} talker{'s' if n > 1 else ''} from {general.snr_bounds('babble', n)[0]:g}"
                    for n in range(1, len(general.babble_min_snr) + 1))
 recipe_table = pd.DataFrame([{
     "condition": kind, "what it is": descriptions.get(kind, kind), "share (%)": 100 * p,
-    "SNR (dB)": "none" if kind == "clean" else f"{snr_lo:g} to {snr_hi:g}" + (f" ({floors})" if kind == "babble" else ""),
+    "SNR (dB)": "none" if kind == "clean" else
+                f"{snr_lo:g} to {snr_hi:g}" + (f" ({floors})" if kind == "babble" else ""),
     f"drawn in {n_draws} pairs (%)": 100 * (drawn == kind).mean(),
 } for kind, p in zip(general.kinds, general.probabilities)]).set_index("condition").round(1)
 recipe_table
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 p = dict(zip(general.kinds, general.probabilities))
 glue("gen_n_draws", f"{n_draws:,}", display=False)
 glue("gen_n_channels", f"{len(channel_seeds)}", display=False)
@@ -566,7 +727,10 @@ glue("gen_generated_pct", f"{100 * sum(p.get(k, 0.0) for k in ('white', *augment
 # range reaches mildly noisy audio, where a good model should change little. After mixing, input and target
 # are scaled together by a random gain from {glue:text}`gen_gain_lo` to {glue:text}`gen_gain_hi` dB (lowered
 # if the mixture would exceed full scale), so the model meets quiet and loud recordings alike. A few training
-# pairs exactly as the mixer draws them:
+# pairs exactly as the mixer draws them.
+#
+# **Listen for** the variety within six pairs: different noises and SNRs, pairs at very different levels
+# (the random gain), and any pair whose input and target sound the same (a clean input).
 
 # %% tags=["hide-input"]
 pair_rows = {}
@@ -596,9 +760,13 @@ audio.player_grid(pair_rows, sr, title="General recipe: training pairs", row_hea
 #    `digitdenoise run --chapters 4 -p snr_db -15`, and compare the whole-clip and speech-active SNR columns
 #    of the first table: which one stays at the request, and by how much does the other differ? Why does
 #    the difference depend on how much silence the clip has?
-# 2. **A narrower training range.** Run `digitdenoise run --chapters 4 -p snr_low_db 0 -p snr_high_db 5` and
-#    look at the generator check's histogram of requested SNRs. Then predict what a model trained only on
-#    this range would do to a mixture at −8 dB (chapter 6's SNR sweep lets you test the prediction).
+# 2. **A narrower range.** Run `digitdenoise run --chapters 4 -p snr_low_db 0 -p snr_high_db 5` and look
+#    at the generator check's histogram of requested SNRs. This changes only this chapter's demonstration
+#    generator, not chapter 5's training. Predict what a model trained only on this range would do to a
+#    mixture at −8 dB. To test the prediction, train two short models,
+#    `digitdenoise train --model mask_unet --epochs 5 --snr-range 0 5 --out runs/narrow` and the same
+#    without `--snr-range` into `runs/wide`; both validate at −8 dB (`--val-snr`), so their
+#    `history.csv` files compare the two ranges directly.
 # 3. **Reproducibility.** Rerun the chapter with `--seed 1`. Which tables and players change, and which stay
 #    the same? Explain from the way `OnTheFlyMixer.draw` builds its random generator.
 # 4. **Hear the babble floor.** In the cell that builds the babble players, change the one-talker SNR to

@@ -32,11 +32,11 @@
 dataset = "fsdd"  # fsdd, audiomnist or audiomnist-sample
 profile = "default"  # smoke, default or full
 data_home = None  # None: use $DIGITDENOISE_DATA_HOME
-artifacts_dir = None  # None: artifacts/<dataset>-<profile>, where the runner keeps chapter 5's models
+artifacts_dir = None  # None: artifacts/<dataset>-<profile>, where chapter 5 saved its models
 seed = 0
 snr_db = -8.0  # the SNR of the gallery (dB)
 gallery_digit = None  # the gallery's digit; None: the first digit of the first test speaker
-long_noise = "pink"  # noise of the long recording: white, pink, recording, babble or held-out recording
+long_noise = "pink"  # noise of the long recording: white, pink, recording, babble or a held-out one
 long_snr_db = -5.0  # SNR of the long recording (dB)
 
 # %% tags=["remove-input"]
@@ -78,7 +78,7 @@ ex = explorer.Explorer(test, {name: denoisers[name] for name in [best_name, "rep
 #
 # ## The live panel
 
-# %%
+# %% tags=["remove-input"]
 if os.environ.get("DIGITDENOISE_STATIC"):
     display(Markdown("*This page was executed for the static book, where widgets cannot run: open "
                      "`notebooks/08_explorer.py` in Jupyter as described above for the live panel. The "
@@ -172,7 +172,7 @@ if "report_cae" in ex.denoisers:
 else:
     display(Markdown("*Chapter 5 saved no `report_cae` model for this run.*"))
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 def si_sdr(kind, model):
     table = gallery[(kind, model)].metrics["SI-SDR (dB)"]
     return table["noisy"], table[model]
@@ -218,27 +218,28 @@ else:
 # **Listen for** the joins between digits (does the background stay even, or does it pump up and down
 # between words?) and for the start of each digit, where a consonant can be lost.
 
-# %%
+# %% tags=["remove-input"]
 import time
 
 import numpy as np
 
 from digitdenoise import audio, inference, metrics, noise
 
+# %%
 if long_noise not in test.sources:
     raise errors.ParameterError(f"long_noise={long_noise!r}: choose one of {sorted(test.sources)}.")
 enhancer = inference.Enhancer(model=denoisers[best_name])
 speech = np.concatenate([c[:n] for c, n in zip(test.clean, test.lengths)])[: 3 * ex.sr]
 source, kind = test.sources[long_noise]
-noisy_long, _ = noise.mix_at_snr(speech, source.draw(kind, speech.size, np.random.default_rng(run.seed)),
-                                 long_snr_db)
+noise_long = source.draw(kind, speech.size, np.random.default_rng(run.seed))
+noisy_long, _ = noise.mix_at_snr(speech, noise_long, long_snr_db)
 started = time.perf_counter()
 cleaned = enhancer.enhance(noisy_long, ex.sr)
 elapsed = time.perf_counter() - started
 audio.players({"clean": speech, f"noisy ({long_noise}, {long_snr_db:g} dB)": noisy_long,
                "denoised": cleaned}, ex.sr, title="Several digits in a row, processed as one file")
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 duration = speech.size / ex.sr
 glue("long_s8", f"{duration:.1f}", display=False)
 glue("long_elapsed8", f"{elapsed:.2f}", display=False)

@@ -54,6 +54,8 @@ if not path.is_file():
     raise errors.DataError(f"{path} not found: run `make bench` (python bench/run.py) first.")
 bench = json.loads(path.read_text())
 m = bench["machine"]
+
+# %% tags=["remove-cell"]
 glue("bench_date", bench["date"][:10], display=False)
 glue("bench_cpu", f"{m['cpu']} ({m['cores_available']} cores), Python {m['python']}", display=False)
 glue("bench_repeats9", bench.get("repeats", "several"), display=False)
@@ -86,8 +88,9 @@ glue("target_speedup9", f"{target_speedup:g}", display=False)
 # on yours, all of them will differ, and the ratios between methods may too.
 
 # %% tags=["hide-input"]
-pd.Series({"date": bench["date"], "cpu": m["cpu"], "cores": m["cores_available"], "platform": m["platform"],
-           **{f"{k} version": v for k, v in m["versions"].items()}}, name="value").to_frame()
+pd.Series({"date": bench["date"], "cpu": m["cpu"], "cores": m["cores_available"],
+           "platform": m["platform"], **{f"{k} version": v for k, v in m["versions"].items()}},
+          name="value").to_frame()
 
 # %% [markdown]
 # Measured on {glue:text}`bench_date`, {glue:text}`bench_cpu`, each inference measurement repeated
@@ -110,21 +113,23 @@ for r in bench.get("rtf", []):
     if "rtf" not in r:
         continue
     for audio_name, s in r["rtf"].items():
-        rows.append({"method": r["method"], "detail": r["detail"], "cores": r["cores"], "audio": audio_name,
-                     "rtf": s["median"], "rtf_min": s["min"], "rtf_max": s["max"], "load_s": r["load_s"],
-                     "peak_rss_mb": r["peak_rss_mb"]})
+        rows.append({"method": r["method"], "detail": r["detail"], "cores": r["cores"],
+                     "audio": audio_name, "rtf": s["median"], "rtf_min": s["min"],
+                     "rtf_max": s["max"], "load_s": r["load_s"], "peak_rss_mb": r["peak_rss_mb"]})
 rtf = pd.DataFrame(rows)
 missing = [f"{r['method']} ({r['cores']} cores): {r['missing']}" for r in bench.get("rtf", [])
            if "missing" in r]
 reference = "DeepFilterNet3"  # the method every speed is compared with
 ref = rtf[rtf["method"] == reference].set_index(["cores", "audio"])["rtf"]
 speedup_col = f"× faster than {reference}"
-rtf[speedup_col] = [ref.get((c, a), np.nan) / v for c, a, v in zip(rtf["cores"], rtf["audio"], rtf["rtf"])]
-best1 = rtf[(rtf["method"] == "best model") & (rtf["cores"] == 1) & (rtf["audio"] == "FSDD test speaker")]
+rtf[speedup_col] = [ref.get((c, a), np.nan) / v
+                    for c, a, v in zip(rtf["cores"], rtf["audio"], rtf["rtf"])]
+best1 = rtf[(rtf["method"] == "best model") & (rtf["cores"] == 1)
+            & (rtf["audio"] == "FSDD test speaker")]
 table = rtf.pivot_table(index=["method", "cores"], columns="audio", values=["rtf", speedup_col])
 table.round(4)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("reference9", reference, display=False)
 if len(best1):
     best_rtf, best_ratio = best1["rtf"].iloc[0], best1[speedup_col].iloc[0]
@@ -170,7 +175,8 @@ for ax, audio_name in zip(axes, ["FSDD test speaker", "60 s stream"]):
         sub = (rtf[(rtf["audio"] == audio_name) & (rtf["cores"] == cores)]
                .set_index("method").reindex(methods))
         y = np.arange(len(methods)) + (j - 0.5) * 0.38
-        ax.barh(y, sub["rtf"], height=0.36, label=f"{cores} core{'s' if cores > 1 else ''}", color=f"C{j}")
+        ax.barh(y, sub["rtf"], height=0.36, label=f"{cores} core{'s' if cores > 1 else ''}",
+                color=f"C{j}")
         ax.errorbar(sub["rtf"], y, xerr=[sub["rtf"] - sub["rtf_min"], sub["rtf_max"] - sub["rtf"]],
                     fmt="none", ecolor="black", elinewidth=0.7)
     ax.axvline(target_rtf, ls=":", color="black")
@@ -211,10 +217,11 @@ plt.show()
 # %% tags=["hide-input"]
 if missing:
     print("not measured:", *missing, sep="\n  ")
-costs = rtf[rtf["audio"] == "FSDD test speaker"][["method", "detail", "cores", "load_s", "peak_rss_mb"]]
+costs = rtf[rtf["audio"] == "FSDD test speaker"][
+    ["method", "detail", "cores", "load_s", "peak_rss_mb"]]
 costs.round(2).set_index(["method", "cores"])
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 mem = costs[costs["cores"] == costs["cores"].min()].set_index("method")
 glue("best_rss9", f"{mem.loc['best model', 'peak_rss_mb']:.0f}" if "best model" in mem.index else "n/a",
      display=False)
@@ -240,10 +247,12 @@ glue("small_rss9", f"{mem.loc['smallest zoo model', 'peak_rss_mb']:.0f}"
 # %% tags=["hide-input"]
 prof = bench.get("profile", {})
 if "paths" not in prof:
-    raise errors.DataError(f"{path} has no profile section: run `python bench/run.py --only profile`.")
+    raise errors.DataError(f"{path} has no profile section: "
+                           "run `python bench/run.py --only profile`.")
 paths = pd.DataFrame([{"audio": a, "path": name, "real-time factor": v}
                       for a, d in prof["paths"].items() for name, v in d.items()])
-before = {a: next(v for name, v in d.items() if name.startswith("before")) for a, d in prof["paths"].items()}
+before = {a: next(v for name, v in d.items() if name.startswith("before"))
+          for a, d in prof["paths"].items()}
 paths["speed-up"] = [before[a] / v for a, v in zip(paths["audio"], paths["real-time factor"])]
 paths = paths.sort_values(["audio", "speed-up"])
 order = ["STFT and log-magnitude features", "network (U-Net)", "complex mask and inverse STFT",
@@ -255,7 +264,7 @@ stages["share of the float32 call"] = share.astype(str) + "%"
 display(paths.round({"real-time factor": 4, "speed-up": 2}).set_index(["audio", "path"]))
 display(stages.round(4))
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("net_share", f"{100 * prof['stages']['network (U-Net)'] / total:.0f}", display=False)
 glue("net_gmac", f"{prof['network_gmac_per_audio_s']:.2f}", display=False)
 glue("net_gflops", f"{prof['network_gflops_achieved']:.0f}", display=False)
@@ -286,7 +295,10 @@ glue("arith9", arith, display=False)
 #   The padding *mirrors* the clip: appending digital silence, which the model never met in training,
 #   cost most of the SI-SDR improvement (a test now guards against it), and clips shorter than 0.5 s are
 #   mirrored up to 0.5 s so the model has some noise-only context; chapter 5's quality bar scores this
-#   path next to the evaluation's one-second windows.
+#   path next to the evaluation's one-second windows. This is not the padding chapter 3 calls harmless:
+#   there clean clips are zero-padded *before* noise is mixed over the whole window, so in training the
+#   padded frames are noisy like the rest; here noisy audio would be padded with exact zeros *after* the
+#   noise is in it, something the model never saw.
 # - **A compiled graph** instead of Keras' layer-by-layer Python calls (chapter 5's `denoise_batch`).
 # - **bfloat16 arithmetic** in the network on CPUs that have it (this one has AVX-512 BF16): the network
 #   runs {glue:text}`bf16_gain` times faster with the same SI-SDR (tested); the `denoise` command and the
@@ -308,12 +320,12 @@ glue("arith9", arith, display=False)
 
 # %% tags=["hide-input"]
 feats = bench.get("features", {})
-ft = pd.DataFrame([{"how": k, "clips/s (median)": v["clips_per_s"]["median"], "min": v["clips_per_s"]["min"],
-                    "max": v["clips_per_s"]["max"]} for k, v in feats.items()
-                   if isinstance(v, dict) and "clips_per_s" in v])
+ft = pd.DataFrame([{"how": k, "clips/s (median)": v["clips_per_s"]["median"],
+                    "min": v["clips_per_s"]["min"], "max": v["clips_per_s"]["max"]}
+                   for k, v in feats.items() if isinstance(v, dict) and "clips_per_s" in v])
 ft.round(0).set_index("how")
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 speeds = ft.set_index("how")["clips/s (median)"]
 pipeline = speeds[speeds.index.str.startswith("pipeline")]
 loop = speeds[speeds.index.str.startswith("plain")]
@@ -347,7 +359,7 @@ trained = pd.DataFrame([{"model": k, "parameters": v["parameters"], "clips/s": v
                         for k, v in train.items() if "clips_per_s" in v]).set_index("model")
 trained.round(1)
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 glue("train_fast9", f"{trained['clips/s'].idxmax()} ({trained['clips/s'].max():.0f} clips/s, "
      f"{trained.loc[trained['clips/s'].idxmax(), 'parameters']:,} parameters)", display=False)
 glue("train_slow9", f"{trained['clips/s'].idxmin()} ({trained['clips/s'].min():.0f} clips/s, "
@@ -367,10 +379,11 @@ glue("train_slow9", f"{trained['clips/s'].idxmin()} ({trained['clips/s'].min():.
 book = bench.get("book", {})
 rows = [{"profile": p, "chapter": f"{t['chapter']}. {t['slug']}", "seconds": t["seconds"]}
         for p, v in book.items() for t in v["timings"]["chapters"]]
-book_table = pd.DataFrame(rows).pivot(index="chapter", columns="profile", values="seconds") if rows else None
+book_table = (pd.DataFrame(rows).pivot(index="chapter", columns="profile", values="seconds")
+              if rows else None)
 book_table.round(1) if rows else "no chapter timings recorded"
 
-# %% tags=["remove-input"]
+# %% tags=["remove-cell"]
 if book_table is not None and "default" in book_table:
     col = book_table["default"].dropna()
     glue("book_total9", f"{col.sum() / 60:.1f} min over {len(col)} chapters", display=False)
@@ -412,8 +425,8 @@ else:
 #    `reference = "DeepFilterNet3"` to `reference = "RNNoise"` and run the appendix again. Every ratio
 #    changes (the speed-up part of the target now counts against RNNoise too); does the order of the
 #    methods change? What does that tell you about reporting speed as "× faster than" a single peer?
-# 3. **Short clips or a long stream?** In the same cell, change `"FSDD test speaker"` in the line that
-#    defines `best1` to `"60 s stream"`. How does the best model's one-core RTF differ between many short
+# 3. **Short clips or a long stream?** In the same cell, change `"FSDD test speaker"` in the definition
+#    of `best1` to `"60 s stream"`. How does the best model's one-core RTF differ between many short
 #    calls and a few long ones, and which fixed costs per call could explain the difference?
 # 4. **Your own arithmetic.** Using the formula above and the one-core RTFs in the table, work out how
 #    long the best model and DeepFilterNet3 would each take to clean one hour of recordings. Then, in the

@@ -1,7 +1,8 @@
 """Running the chapters with papermill and building the book with jupyter-book (used by ``make``).
 
 Each chapter is a jupytext percent-format ``.py`` file under ``notebooks/``. :func:`run_chapters`
-converts it in memory, injects the parameters and executes it into ``book/chapters/NN_name.ipynb``;
+converts it in memory, injects the parameters and executes it into ``book/chapters/NN_name.ipynb``,
+whose page then shows one parameters cell with the values of that run (:func:`merge_parameter_cells`);
 :func:`build_book` turns the executed notebooks into HTML with execution off, strictly (a cell error,
 a broken reference or a Sphinx warning fails the build).
 """
@@ -106,6 +107,7 @@ def execute_chapter(source: Path, output: Path, parameters: dict[str, Any], *, c
     kernel go to ``kernel.log`` in ``log_dir`` (default: beside ``output``).
     """
     import jupytext
+    import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -131,7 +133,55 @@ def execute_chapter(source: Path, output: Path, parameters: dict[str, Any], *, c
                 saved = f" The partly executed notebook is {failed_dir / output.name}."
             raise ChapterError(f"chapter {source.name} failed in cell {exc.exec_count}: "
                                f"{exc.ename}: {str(exc.evalue).rstrip('.')}.{saved}") from None
+        executed = nbformat.read(tmp, as_version=4)
+        if merge_parameter_cells(executed, chapter=_chapter_number(source)):
+            nbformat.write(executed, tmp)
     return time.perf_counter() - start
+
+
+def _chapter_number(source: Path) -> int | None:
+    digits = Path(source).stem.split("_", 1)[0]
+    return int(digits) if digits.isdigit() else None
+
+
+def merge_parameter_cells(nb, *, chapter: int | None = None) -> bool:
+    """Leave one parameters cell on an executed chapter's page (every chapter). papermill adds a cell
+    tagged ``injected-parameters`` after the chapter's own ``parameters`` cell, so the page would show
+    two. The chapter's cell is rewritten to show the values this run used, each with its comment, under
+    a first line that says how to change one; a name the chapter's cell lacks is added at the end. The
+    injected cell is tagged ``remove-cell``: it stays in the notebook, which therefore still runs with
+    the same values, but not on the page. Returns whether ``nb`` changed."""
+    import ast
+
+    def tagged(tag):
+        return next((c for c in nb.cells if c.cell_type == "code" and tag in c.metadata.get("tags", [])), None)
+
+    own, injected = tagged("parameters"), tagged("injected-parameters")
+    if own is None or injected is None:
+        return False
+    injected.metadata.setdefault("tags", [])
+    if "remove-cell" not in injected.metadata["tags"]:
+        injected.metadata["tags"].append("remove-cell")
+    values = {}
+    for node in ast.parse(injected.source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            values[node.targets[0].id] = ast.get_source_segment(injected.source, node.value)
+    body = ast.parse(own.source).body  # it has just run, so it parses
+    lines = [line.encode() for line in own.source.splitlines()]  # ast offsets count UTF-8 bytes
+    seen = set()
+    for node in reversed(body):
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id in values):
+            name, value = node.targets[0].id, node.value
+            seen.add(name)
+            merged = (lines[value.lineno - 1][:value.col_offset] + values[name].encode()
+                      + lines[value.end_lineno - 1][value.end_col_offset:])
+            lines[value.lineno - 1:value.end_lineno] = [merged]
+    text = [line.decode() for line in lines]
+    text += [f"{name} = {value}" for name, value in values.items() if name not in seen]
+    rerun = f"digitdenoise run --chapters {chapter}" if chapter else "digitdenoise run"
+    own.source = "\n".join([f"# the values this page was run with; to change one: {rerun} -p NAME VALUE", *text])
+    return True
 
 
 def chapter_parameters(source: Path) -> dict[str, Any]:
