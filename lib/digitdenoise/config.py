@@ -36,7 +36,6 @@ PROFILES: dict[str, dict[str, Any]] = {
         "sweep_clips": 4,            # test clips per noise type and SNR in chapter 6's SNR sweep
         "bar_clips": 8,              # test clips for chapter 5's quality bar against the oracle (None: all)
         "sweep_snrs": (-10.0, 0.0, 10.0),
-        "classifier_epochs": 1,      # chapter 6's downstream digit classifier
         "n_boot": 200,               # bootstrap resamples for confidence intervals
     },
     "default": {
@@ -51,7 +50,6 @@ PROFILES: dict[str, dict[str, Any]] = {
         "sweep_clips": 30,
         "bar_clips": None,
         "sweep_snrs": (-15.0, -10.0, -5.0, 0.0, 5.0, 10.0),
-        "classifier_epochs": 10,
         "n_boot": 2000,
     },
     "full": {
@@ -66,7 +64,6 @@ PROFILES: dict[str, dict[str, Any]] = {
         "sweep_clips": 200,
         "bar_clips": None,
         "sweep_snrs": (-15.0, -10.0, -5.0, 0.0, 5.0, 10.0),
-        "classifier_epochs": 20,
         "n_boot": 5000,
     },
 }
