@@ -341,7 +341,7 @@ plt.show()
 #   noisy STFT bin by bin. A complex factor can rotate the phase as well as scale the magnitude, so this
 #   model is not tied to the noisy phase.
 #
-# Mel features also feed the digit classifier of chapter 6.
+# Mel features also feed the digit recogniser that chapters 6 and 7 use as a measuring instrument.
 #
 # ## Normalisation: keep the level
 #
@@ -585,7 +585,7 @@ glue("batch_speedup", f"{loop / batched:.1f}", display=False)
 # `FeatureConfig.for_sample_rate`). Each row is one of the choices this chapter made: the rate, the
 # window in seconds, the STFT's size, hop and window (`win_length` None: as long as the FFT), the floor
 # of the logarithm, and the mel bands (their number and frequency range), which only `mel_cnn` and
-# chapter 6's digit classifier use.
+# the digit recogniser of chapters 6 and 7 (`models/instrument`) use.
 
 # %%
 pd.Series(dataclasses.asdict(cfg), name="value").to_frame()

@@ -232,20 +232,6 @@ def test_summary_counts_failures_and_best_skips_oracles():
         evaluation.summarise(per_clip, "stoi")
 
 
-# ---------------------------------------------------------------- downstream classifier
-def test_digit_classifier_learns_clean_digits(fsdd_table):
-    from digitdenoise import data, training
-
-    train = data.subsample(fsdd_table[fsdd_table["speaker"].isin(["george", "jackson"])], 150, seed=0)
-    clean, _ = data.load_waveforms(train, SR, SR)
-    model = training.train_digit_classifier(clean, train["digit"], CFG, epochs=12, seed=0)
-    pred = training.classify_digits(model, clean, CFG)
-    assert pred.shape == (len(train),)
-    assert (pred == train["digit"].to_numpy()).mean() > 0.3  # well above chance (0.1) on its own training clips
-    with pytest.raises(errors.ParameterError, match="one digit label per clip"):
-        training.train_digit_classifier(clean, train["digit"][:3], CFG)
-
-
 def test_run_peer_rejects_lengths_of_the_wrong_shape():
     with pytest.raises(errors.ParameterError, match="one value per clip"):
         baselines.run_peer("rnnoise", np.zeros((2, SR), np.float32), SR, lengths=np.array([SR]))

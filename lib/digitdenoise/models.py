@@ -362,19 +362,3 @@ def build_denoiser(model_name: str, cfg: FeatureConfig, **network_kwargs) -> Den
     model = Denoiser(model_name, cfg.to_dict(), network_kwargs)
     model(tf.zeros((1, cfg.n_samples)))
     return model
-
-
-def digit_classifier(n_mels: int, n_frames: int, *, n_classes: int = 10) -> keras.Model:
-    """A small log-mel CNN that recognises the spoken digit (chapter 6's downstream task): three
-    convolution + batch-norm (momentum 0.9, see chapter 5) + pooling stages, global average pooling and a
-    softmax over digits."""
-    inp = keras.Input((n_mels, n_frames, 1))
-    x = inp
-    for filters in (16, 32, 64):
-        x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
-        x = keras.layers.BatchNormalization(momentum=0.9)(x)
-        x = keras.layers.MaxPooling2D(2, padding="same")(x)
-    x = keras.layers.GlobalAveragePooling2D()(x)
-    x = keras.layers.Dropout(0.3)(x)
-    out = keras.layers.Dense(n_classes, activation="softmax")(x)
-    return keras.Model(inp, out, name="digit_classifier")

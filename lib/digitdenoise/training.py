@@ -611,38 +611,6 @@ def train_or_reuse(prepared: TrainingData, tcfg: TrainConfig, out_dir: str | Pat
     return result.model, result.history, False
 
 
-def classifier_features(waveforms: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
-    """Log-mel features for the digit classifier, standardised per clip so the classifier ignores the
-    overall level a denoiser leaves (chapter 6). Returns ``(n, n_mels, frames, 1)``."""
-    from .features import log_mel
-
-    feats = log_mel(np.asarray(waveforms, np.float32), cfg)
-    feats = (feats - feats.mean(axis=(-2, -1), keepdims=True)) / (feats.std(axis=(-2, -1), keepdims=True) + 1e-6)
-    return feats[..., None].astype(np.float32)
-
-
-def train_digit_classifier(clean: np.ndarray, digits: Sequence[int], cfg: FeatureConfig, *, epochs: int = 10,
-                           seed: int = 0, verbose: int = 0) -> keras.Model:
-    """Train :func:`models.digit_classifier` on clean training-speaker clips (chapter 6's downstream
-    task). Deterministic given ``seed``."""
-    digits = np.asarray(digits, dtype=np.int64)
-    if len(digits) != len(clean) or len(digits) == 0:
-        raise ParameterError(f"need one digit label per clip, got {len(digits)} labels for {len(clean)} clips.")
-    check_number("epochs", epochs, minimum=1, integer=True)
-    _deterministic(seed)
-    x = classifier_features(clean, cfg)
-    model = models.digit_classifier(x.shape[1], x.shape[2])
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x, digits, batch_size=32, epochs=epochs, shuffle=True, verbose=verbose)
-    return model
-
-
-def classify_digits(model: keras.Model, waveforms: np.ndarray, cfg: FeatureConfig) -> np.ndarray:
-    """Predicted digit per clip (chapter 6)."""
-    probs = model.predict(classifier_features(waveforms, cfg), batch_size=128, verbose=0)
-    return probs.argmax(axis=1)
-
-
 def load_chapter5_models(artifacts_dir: str | Path) -> tuple[dict[str, models.Denoiser], str, str]:
     """The models chapter 5 saved for this run: ``({name: model}, best_name, best_source)``; the best
     model appears as ``"<name> (best)"`` (chapters 6 and 7, the CLI). A missing manifest is a clear
