@@ -109,7 +109,8 @@ print(inspect.getsource(metrics.snr_db))
 
 # %%
 s, x = pairs[0]["clean"].astype(np.float64), pairs[0]["noisy"].astype(np.float64)
-10 * np.log10(np.sum(s**2) / np.sum((x - s) ** 2)), metrics.snr_db(s, x)
+by_hand = 10 * np.log10(np.sum(s**2) / np.sum((x - s) ** 2))
+print(f"by hand: {by_hand:.4f} dB   metrics.snr_db: {metrics.snr_db(s, x):.4f} dB")
 
 # %% [markdown]
 # **Mixing at a chosen SNR** turns the formula round. To give a noise $n$ the SNR $\rho$ dB against the

@@ -53,6 +53,14 @@ def test_each_chapter_page_has_playable_audio(smoke_book, chapter):
     assert "Traceback" not in html
 
 
+@pytest.mark.parametrize("chapter", [c.slug for c in runner.CHAPTERS])
+def test_pages_show_numbers_not_numpy_reprs(smoke_book, chapter):
+    book, _, _ = smoke_book
+    html = (book / "_build" / "html" / "chapters" / f"{chapter}.html").read_text()
+    found = re.findall(r"np\.(?:int|float|bool_)\w*\([^)]*\)", html)
+    assert not found, f"{chapter} shows numpy reprs (glue or print a plain, formatted number): {found[:3]}"
+
+
 def test_chapters_run_on_the_audiomnist_sample(tmp_path, data_home):
     params = runner.parameters_for(dataset="audiomnist-sample", profile="smoke", data_home=str(data_home),
                                    artifacts_dir=str(tmp_path / "artifacts"))
