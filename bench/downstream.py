@@ -100,7 +100,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", default="bench/results/downstream.json")
     args = parser.parse_args(argv)
 
-    from digitdenoise import data, generalisation, inference, instrument, recognition, training
+    from digitdenoise import baselines, data, generalisation, inference, instrument, recognition, training
     from digitdenoise._io import write_text
     from digitdenoise.datasets import hu_nonspeech, speechocean762
     from digitdenoise.errors import DigitDenoiseError
@@ -125,7 +125,15 @@ def main(argv=None) -> int:
             previous, _ = training.load_denoiser(args.previous)
             methods.append(generalisation.model_method("previous release model", previous))
         extra, failures = generalisation.peer_methods(sr, cfg, peers=() if args.no_peers else ("deepfilternet3",))
-        methods += extra
+        # chapter 6's classical methods too, each signal at its own length
+        classical = [generalisation.SignalMethod(name, "classical", run) for name, run in (
+            ("spectral gating (non-stationary)",
+             lambda noisy, clean: [baselines.spectral_gating(x, sr, stationary=False)[0] for x in noisy]),
+            ("Wiener (decision-directed)",
+             lambda noisy, clean: [baselines.statistical_gain(x[None], cfg, rule="wiener")[0] for x in noisy]),
+            ("MMSE-STSA",
+             lambda noisy, clean: [baselines.statistical_gain(x[None], cfg, rule="mmse_stsa")[0] for x in noisy]))]
+        methods += extra[:1] + classical + extra[1:]
         splits = info["train_config"]["recipe"]["splits"]
         test_speakers = splits["fsdd"]["test"]
 
