@@ -124,7 +124,7 @@ folds: install
 # and the downstream benchmark: does denoising help it (and PocketSphinx) recognise the digit?
 instrument: install
 	$(DD) fetch fsdd hu-nonspeech
-	$(PY) -m digitdenoise.instrument --out models/instrument
+	$(PY) -m digitdenoise.instrument --out models/release/instrument
 
 downstream: install
 	$(DD) fetch fsdd hu-nonspeech speechocean762

@@ -110,6 +110,7 @@ def main(argv=None) -> int:
             else None
         rows.append({"model": name, "left_out": VARIANTS.get(name, []), "dir": models[name],
                      "epochs": None if history is None else int(len(history)),
+                     "clips_per_epoch": (info.get("train_config") or {}).get("clips_per_epoch"),
                      "train_seconds": None if history is None else round(float(history["epoch_seconds"].sum()), 1),
                      "si_sdri_by_family": {k: round(float(v), 3) for k, v in table.loc[name].items()},
                      "share_worse_than_input": round(worse[name], 4),

@@ -9,7 +9,7 @@ excerpt at every SNR; -8, -5, 0 and +5 dB over the utterance for FSDD, 0 dB for 
 Methods: those of chapter 6's generalisation benchmark (the release model with the ``denoise`` command's
 do-no-harm guard and without it, the previous release model, noisereduce, DeepFilterNet3, the oracle IRM
 and PSM). Judges: chapter 7's instrument
-(``models/instrument``, digit accuracy, Wilson 95% intervals) and PocketSphinx restricted to the digit
+(``models/release/instrument``, digit accuracy, Wilson 95% intervals) and PocketSphinx restricted to the digit
 words (digit accuracy on FSDD, word accuracy on the digit strings with a speaker bootstrap), a second
 opinion; both with their clean accuracy. The denoised audio is cached under
 ``$DIGITDENOISE_CACHE/generalisation/`` (only a changed model is run again).
@@ -87,7 +87,7 @@ def mixtures(signals, noises: dict[str, np.ndarray], snrs, seed: int, stream: in
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--instrument", default="models/instrument")
+    parser.add_argument("--instrument", default="models/release/instrument")
     parser.add_argument("--model-dir", default="models/release/general-mask_unet")
     parser.add_argument("--previous", default="models/release/fsdd-mask_unet",
                         help="the previous release model ('' to leave it out)")

@@ -4,8 +4,9 @@
 
 Trains one model per FSDD speaker with the same recipe (``digitdenoise.folds.FOLD_RECIPE``; each fold
 resumes from its checkpoint in ``--runs``), then scores each fold's model on its own held-out speaker
-under chapter 6's noise conditions and writes the fold plan, budgets and training curves to ``--out`` and
-the per-clip table beside it (``folds.per_clip.csv.gz``). Prints one line per fold.
+under chapter 6's noise conditions and writes the fold plan, budgets, training curves and the summaries
+chapter 7 shows to ``--out``; the per-clip table stays beside it (``folds.per_clip.csv.gz``, not in git),
+and ``--reuse-scores`` summarises it again without scoring.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ def main(argv=None) -> int:
     parser.add_argument("--snr", type=float, default=-8.0, help="SNR of the test mixtures (dB), as chapter 6")
     parser.add_argument("--clips-per-digit", type=int, default=10)
     parser.add_argument("--only", nargs="+", default=None, metavar="SPEAKER", help="train/score these folds only")
+    parser.add_argument("--reuse-scores", action="store_true",
+                        help="summarise the per-clip table an earlier run left beside --out instead of scoring again")
+    parser.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples for each speaker's interval")
     args = parser.parse_args(argv)
 
     import pandas as pd
@@ -46,6 +50,12 @@ def main(argv=None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     runs = Path(args.runs)
+    out_json = Path(args.out)
+    clips_path = out_json.with_name(out_json.name.replace(".json", "") + ".per_clip.csv.gz")  # local only
+    earlier = pd.read_csv(clips_path) if args.reuse_scores and clips_path.is_file() else None
+    if args.reuse_scores and earlier is None:
+        print(f"error: --reuse-scores needs {clips_path} from an earlier run; run without it.", file=sys.stderr)
+        return 2
     entries, tables = [], []
     for fold in plan:
         if args.only and fold["test"] not in args.only:
@@ -67,8 +77,11 @@ def main(argv=None) -> int:
         model, info = training.load_denoiser(out)
         history = pd.read_csv(out / "history.csv")
         t0 = time.perf_counter()
-        per_clip = folds.evaluate_fold(model, fold, args.data_home, snr_db=args.snr,
-                                       clips_per_digit=args.clips_per_digit)
+        if earlier is not None:
+            per_clip = earlier[earlier["fold"] == fold["test"]]
+        else:
+            per_clip = folds.evaluate_fold(model, fold, args.data_home, snr_db=args.snr,
+                                           clips_per_digit=args.clips_per_digit)
         tables.append(per_clip)
         mine = per_clip[per_clip["method"] == "fold model"]
         n = len(history)
@@ -85,19 +98,20 @@ def main(argv=None) -> int:
     if not tables:
         print("error: no fold matched --only.", file=sys.stderr)
         return 2
-    out = Path(args.out)
-    clips_path = out.with_name(out.name.replace(".json", "") + ".per_clip.csv.gz")
     per_clip = pd.concat(tables, ignore_index=True).round(4)
-    tmp = clips_path.with_suffix(".tmp")
-    per_clip.to_csv(tmp, index=False, compression="gzip")
-    tmp.replace(clips_path)
-    write_json(out, {
+    if earlier is None:
+        tmp = clips_path.with_suffix(".tmp")
+        per_clip.to_csv(tmp, index=False, compression="gzip")
+        tmp.replace(clips_path)
+    write_json(out_json, {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "command": " ".join(["python", "bench/folds.py", *(argv if argv is not None else sys.argv[1:])]),
         "commit": commit(), "machine": {"platform": platform.platform(), "python": platform.python_version()},
         "recipe": folds.FOLD_RECIPE, "snr_db": args.snr, "clips_per_digit": args.clips_per_digit,
-        "folds": entries, "per_clip": clips_path.name, "seconds": round(time.perf_counter() - start, 1)})
-    print(f"{len(entries)} folds -> {out} and {clips_path}")
+        "folds": entries, **folds.summarise(per_clip, n_boot=args.n_boot),
+        "scores_reused_from_an_earlier_run": earlier is not None,
+        "seconds_this_invocation": round(time.perf_counter() - start, 1)})
+    print(f"{len(entries)} folds -> {out_json} (per-clip table: {clips_path})")
     return 0
 
 

@@ -585,7 +585,7 @@ glue("batch_speedup", f"{loop / batched:.1f}", display=False)
 # `FeatureConfig.for_sample_rate`). Each row is one of the choices this chapter made: the rate, the
 # window in seconds, the STFT's size, hop and window (`win_length` None: as long as the FFT), the floor
 # of the logarithm, and the mel bands (their number and frequency range), which only `mel_cnn` and
-# the digit recogniser of chapters 6 and 7 (`models/instrument`) use.
+# the digit recogniser of chapters 6 and 7 (`models/release/instrument`) use.
 
 # %%
 pd.Series(dataclasses.asdict(cfg), name="value").to_frame()

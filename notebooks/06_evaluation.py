@@ -765,9 +765,9 @@ audio.player_grid(listen_gen, sr, title="Generalisation benchmark: the release m
 # The report promised denoised audio that is "usable downstream" and never measured it. Measuring it
 # needs an **instrument**: a recogniser that is right on clean speech almost every time, so that what it
 # gets wrong on noisy or denoised audio is the audio's fault, not its own. The book's instrument is a
-# small log-mel CNN ({glue:text}`ds_params` parameters, `models/instrument`, `make instrument`) trained on
-# FSDD takes {glue:text}`ds_trained_on`, with half of its clips mixed with Hu *training* noises, white or
-# pink noise at 0 to 20 dB so that it is not thrown by the first hiss it hears; it never trained on, or
+# small log-mel CNN ({glue:text}`ds_params` parameters, `models/release/instrument`, `make instrument`) trained on
+# FSDD takes {glue:text}`ds_trained_on`, with noise mixed into its training clips so that it is not thrown
+# by the first hiss it hears ({glue:text}`ds_augmentation`); it never trained on, or
 # chose anything on, takes 0-4, the clips it is tested on. It is a measuring device, not the object of
 # study, so it may know the test speakers' voices from other takes (FSDD's own convention). On clean
 # takes 0-4 of all six speakers it is right {glue:text}`ds_clean_acc`. A second, independent judge is
@@ -775,7 +775,7 @@ audio.player_grid(listen_gen, sr, title="Generalisation benchmark: the release m
 # here ({glue:text}`ds_sphinx_clean` on the same clean clips at 8 kHz), so it serves as a second
 # opinion only.
 #
-# `make downstream` (`bench/downstream.py`) mixed the 50 test clips of FSDD's held-out speaker with
+# `make downstream` (`bench/downstream.py`) mixed the {glue:text}`ds_n_clips` test clips of FSDD's held-out speaker with
 # unseen Hu test noises at four SNRs, ran every method of this chapter's generalisation benchmark, and
 # asked both judges. These are **recorded** figures (`bench/results/downstream.json`). The table shows
 # 0 dB: each judge's accuracy with a Wilson 95% interval, and for the instrument the share of digits that
@@ -795,6 +795,10 @@ glue("ds_trained_on", f"{ds_raw['instrument']['trained_on']['takes']} of all {le
      f"speakers ({ds_raw['instrument']['trained_on']['clips']:,} clips)", display=False)
 glue("ds_clean_acc", f"{100 * ds_all.loc['instrument', 'accuracy']:.1f}% of the time (95% interval "
      f"{100 * ds_all.loc['instrument', 'lo']:.1f} to {100 * ds_all.loc['instrument', 'hi']:.1f}%)", display=False)
+glue("ds_augmentation", ds_raw["instrument"]["augmentation"], display=False)
+glue("ds_n_clips", ds_raw["test_data"]["fsdd"]["clips"], display=False)
+noisy_0 = ds_inst.loc[(0.0, "noisy")]
+glue("ds_width", f"{100 * (noisy_0['hi'] - noisy_0['lo']):.0f}", display=False)
 glue("ds_sphinx_clean", f"{100 * ds_all.loc['pocketsphinx', 'accuracy']:.0f}%", display=False)
 
 
@@ -823,14 +827,14 @@ downstream.at(0.0)
 # At 0 dB the instrument recognises {glue:text}`ds_0_clean` of the clean clips, {glue:text}`ds_0_noisy` of
 # the noisy ones and {glue:text}`ds_0_release` after the release model: a change of
 # {glue:text}`ds_0_change`, turning {glue:text}`ds_0_flips`. The others: {glue:text}`ds_0_peers`.
-# PocketSphinx, much weaker, gets {glue:text}`ds_0_sphinx`. With 50 clips an interval spans about
-# twenty points, so only large differences are settled; the paired change (the same clips before and
-# after) is the sharper comparison.
+# PocketSphinx, much weaker, gets {glue:text}`ds_0_sphinx`. With {glue:text}`ds_n_clips` clips the
+# interval on the noisy input spans {glue:text}`ds_width` points, so only large differences are settled;
+# the paired change (the same clips before and after) is the sharper comparison.
 #
 # {numref}`fig-downstream` shows the instrument at every SNR. What to look for: the gap between the
 # noisy line and the clean line, and how much of it each method closes as the noise gets louder.
 
-# %% tags=["hide-input"] mystnb={"figure": {"caption": "Recorded: the instrument's digit accuracy on FSDD's held-out speaker (50 clips, unseen Hu noises) per SNR, on clean, noisy and denoised audio; bands are Wilson 95% intervals.", "name": "fig-downstream"}}
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Recorded: the instrument's digit accuracy on FSDD's held-out speaker (test takes 0-4, unseen Hu noises) per SNR, on clean, noisy and denoised audio; bands are Wilson 95% intervals.", "name": "fig-downstream"}}
 fig, ax = plt.subplots(figsize=(8, 3.8), layout="constrained")
 show = [c for c in ("noisy", "release model", "DeepFilterNet3", "noisereduce (stationary)", "previous release model",
                     "oracle IRM") if c in set(downstream.fsdd["condition"])]

@@ -509,31 +509,27 @@ audio.player_grid(pop_rows, pop_sr, title="speechocean762 test speakers who gain
 # recipe. Each fold's model is then scored on {glue:text}`fold_clips_per_speaker` clips of its own test
 # speaker (the same number of every digit) mixed at {glue:text}`fold_snr` dB with each of chapter 6's
 # noise types, and the oracle IRM on the same mixtures says how much there was to gain. These are
-# **recorded** figures (`bench/results/folds.json` and its per-clip table).
+# **recorded** figures (`bench/results/folds.json`).
 
 # %% tags=["remove-cell"]
 from digitdenoise import folds as fold_lib
 
-fold_summary, fold_clips = fold_lib.load_recorded()
-fold_model = fold_clips[fold_clips["method"] == "fold model"]
-fold_irm = fold_clips[fold_clips["method"] == "oracle IRM"]
+fold_summary, fold_speakers, fold_noise = fold_lib.load_recorded()
 glue("fold_epochs", fold_summary["recipe"]["epochs"], display=False)
 glue("fold_clips", f"{fold_summary['recipe']['clips_per_epoch']:,}", display=False)
 glue("fold_minutes", f"{np.mean([f['train_seconds'] for f in fold_summary['folds']]) / 60:.0f}", display=False)
-glue("fold_clips_per_speaker", int(fold_model.groupby("fold")["clip_id"].nunique().min()), display=False)
+glue("fold_clips_per_speaker", int(fold_speakers["clips"].min()), display=False)
 glue("fold_snr", f"{fold_summary['snr_db']:g}", display=False)
-fold_rows = []
-for f in fold_summary["folds"]:
-    mine = fold_model[fold_model["fold"] == f["test"]]
-    per_clip_mean = mine.groupby("clip_id")["si_sdr_improvement"].mean()  # one value per clip (mean over noises)
-    mean, lo, hi = evaluation.bootstrap_ci(per_clip_mean.to_numpy(), n_boot=n_boot, seed=seed)
-    irm = fold_irm[fold_irm["fold"] == f["test"]]["si_sdr_improvement"].mean()
-    fold_rows.append({"test speaker": f["test"], "validation": f["validation"], "epochs": f["epochs"],
-                      "SI-SDR improvement (dB)": mean, "95% CI": f"{lo:+.1f} to {hi:+.1f}",
-                      "oracle IRM (dB)": irm, "share of the IRM": mean / irm,
-                      "PESQ improvement": mine["pesq_improvement"].mean(),
-                      "ESTOI improvement": mine["estoi_improvement"].mean()})
-fold_table = pd.DataFrame(fold_rows).set_index("test speaker")
+validation_of = {f["test"]: f["validation"] for f in fold_summary["folds"]}
+epochs_of = {f["test"]: f["epochs"] for f in fold_summary["folds"]}
+fold_table = pd.DataFrame({
+    "validation": [validation_of[s] for s in fold_speakers.index],
+    "epochs": [epochs_of[s] for s in fold_speakers.index],
+    "SI-SDR improvement (dB)": fold_speakers["si_sdri"],
+    "95% CI": [f"{lo:+.1f} to {hi:+.1f}" for lo, hi in zip(fold_speakers["si_sdri_lo"], fold_speakers["si_sdri_hi"])],
+    "oracle IRM (dB)": fold_speakers["irm_si_sdri"], "share of the IRM": fold_speakers["share_of_irm"],
+    "PESQ improvement": fold_speakers["pesqi"], "ESTOI improvement": fold_speakers["estoii"],
+}, index=fold_speakers.index.rename("test speaker"))
 best_fold, worst_fold = fold_table["SI-SDR improvement (dB)"].idxmax(), fold_table["SI-SDR improvement (dB)"].idxmin()
 glue("fold_best", f"{best_fold} ({fold_table.loc[best_fold, 'SI-SDR improvement (dB)']:+.1f} dB)", display=False)
 glue("fold_worst", f"{worst_fold} ({fold_table.loc[worst_fold, 'SI-SDR improvement (dB)']:+.1f} dB)", display=False)
@@ -562,8 +558,8 @@ fold_table.round(2)
 # interaction with that noise).
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Recorded leave-one-speaker-out folds: each FSDD speaker's mean SI-SDR improvement from the fold model that never heard that speaker, per noise type, with the oracle IRM's on the same mixtures for scale.", "name": "fig-folds"}}
-fold_grid = fold_model.pivot_table(index="fold", columns="noise", values="si_sdr_improvement", aggfunc="mean")
-irm_grid = fold_irm.pivot_table(index="fold", columns="noise", values="si_sdr_improvement", aggfunc="mean")
+fold_grid = fold_noise[fold_noise["method"] == "fold model"].pivot(index="speaker", columns="noise", values="si_sdri")
+irm_grid = fold_noise[fold_noise["method"] == "oracle IRM"].pivot(index="speaker", columns="noise", values="si_sdri")
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained", sharey=True)
 vmax = float(np.nanmax(irm_grid.to_numpy()))
 for ax, grid, title in ((axes[0], fold_grid, "fold model"), (axes[1], irm_grid, "oracle IRM")):

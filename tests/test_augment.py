@@ -142,3 +142,15 @@ def test_ablated_recipe_leaves_out_exactly_the_named_ingredients():
     assert augment.ablated(full, []) == full
     with pytest.raises(ParameterError, match="cannot leave out"):
         augment.ablated(full, ["reverb"])
+
+
+def test_recorded_ablation_has_every_variant_and_names_make_ablation_when_missing(tmp_path):
+    from digitdenoise.errors import DataError
+
+    with pytest.raises(DataError, match="make ablation"):
+        augment.recorded_ablation(tmp_path / "ablation.json")
+    table = augment.recorded_ablation()
+    assert {"full recipe", "without babble", "without speechocean762 voices"} <= set(table.index)
+    assert np.isfinite(table["all test noise"]).all() and (table["made worse"].between(0, 1)).all()
+    assert (table.drop(index=[n for n in table.index if not n.startswith("without")])["epochs"]
+            == table.loc["full recipe", "epochs"]).all()  # every ablation run had the same budget

@@ -46,14 +46,37 @@ def test_training_options_that_do_not_fit_the_recipe_are_refused(tmp_path, capsy
     assert "--recipe general" in capsys.readouterr().err
 
 
+def test_fold_summary_averages_clips_over_noises_and_compares_with_the_oracle():
+    import pandas as pd
+
+    rows = []
+    for fold, gain in (("a", 4.0), ("b", 8.0)):
+        for clip in range(5):
+            for noise, offset in (("white", 1.0), ("pink", -1.0)):
+                for method, value in (("fold model", gain + offset + 0.1 * clip), ("oracle IRM", 16.0)):
+                    rows.append({"fold": fold, "clip_id": f"{fold}{clip}", "noise": noise, "method": method,
+                                 "si_sdr_improvement": value, "pesq_improvement": 0.5, "estoi_improvement": 0.1})
+    summary = folds.summarise(pd.DataFrame(rows), n_boot=200)
+    per = {r["speaker"]: r for r in summary["per_speaker"]}
+    assert per["a"]["si_sdri"] == pytest.approx(4.2) and per["b"]["share_of_irm"] == pytest.approx(8.2 / 16)
+    assert per["a"]["si_sdri_lo"] <= 4.2 <= per["a"]["si_sdri_hi"] and per["a"]["clips"] == 5
+    grid = pd.DataFrame(summary["per_noise"]).set_index(["speaker", "noise", "method"])["si_sdri"]
+    assert grid[("b", "white", "fold model")] == pytest.approx(9.2)
+    with pytest.raises(DataError, match="lacks columns"):
+        folds.summarise(pd.DataFrame(rows).drop(columns="estoi_improvement"))
+
+
 def test_recorded_folds_cover_every_speaker(tmp_path):
     with pytest.raises(DataError, match="make folds"):
-        folds.load_recorded(tmp_path / "folds.json", tmp_path / "folds.per_clip.csv.gz")
+        folds.load_recorded(tmp_path / "folds.json")
+    (tmp_path / "old.json").write_text('{"folds": []}')
+    with pytest.raises(DataError, match="rerun `make folds`"):
+        folds.load_recorded(tmp_path / "old.json")
     if not folds.RECORDED.is_file():
         pytest.fail("bench/results/folds.json is missing: run `make folds`", pytrace=False)
-    summary, per_clip = folds.load_recorded()
-    assert sorted(f["test"] for f in summary["folds"]) == FSDD
-    mine = per_clip[per_clip["method"] == "fold model"]
-    assert sorted(mine["fold"].unique()) == FSDD
-    assert (mine["fold"] == mine["speaker"]).all()  # each fold is scored on its own held-out speaker
-    assert np.isfinite(mine["si_sdr_improvement"]).all()
+    raw, per_speaker, per_noise = folds.load_recorded()
+    assert sorted(f["test"] for f in raw["folds"]) == FSDD
+    assert sorted(per_speaker.index) == FSDD and (per_speaker["clips"] > 0).all()
+    assert np.isfinite(per_speaker["si_sdri"]).all()
+    assert (per_speaker["si_sdri"] < per_speaker["irm_si_sdri"]).all()  # the oracle bounds a short-trained model
+    assert set(per_noise["method"]) == {"fold model", "oracle IRM"} and sorted(per_noise["speaker"].unique()) == FSDD

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def judge():
-    return instrument.DigitInstrument.load(ROOT / "models" / "instrument")
+    return instrument.DigitInstrument.load(ROOT / "models" / "release" / "instrument")
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +61,8 @@ def test_instrument_ignores_level_and_takes_other_rates_and_lengths(judge, test_
 
 
 def test_saved_instrument_says_what_it_saw_and_never_saw_the_test_takes():
-    config = json.loads((ROOT / "models" / "instrument" / "config.json").read_text())
-    assert (ROOT / "models" / "instrument" / "model.keras").stat().st_size <= 1_000_000
+    config = json.loads((ROOT / "models" / "release" / "instrument" / "config.json").read_text())
+    assert (ROOT / "models" / "release" / "instrument" / "model.keras").stat().st_size <= 1_000_000
     assert config["trained_on"]["takes"] == "10-49" and config["validation"]["takes"] == "5-9"
     assert config["test"]["takes"] == "0-4" and len(config["trained_on"]["speakers"]) == 6
     assert config["clean_accuracy"]["all"]["accuracy"] >= 0.95 and config["clean_accuracy"]["all"]["clips"] == 300

@@ -6,9 +6,9 @@ model that never heard it: six folds, each trained by the same cheaper recipe (:
 FSDD recipe of chapter 5 from random weights for three epochs), validated on the next speaker
 in alphabetical order and tested on its own held-out speaker under chapter 6's noise conditions.
 
-``make folds`` (``bench/folds.py``) trains the folds (resumable) and records per-clip results in
-``bench/results/folds.per_clip.csv.gz`` and the fold plan, budgets and training curves in
-``bench/results/folds.json``; the book loads those files instead of retraining.
+``make folds`` (``bench/folds.py``) trains the folds (resumable), scores them and records the fold plan,
+budgets, training curves and the summaries of :func:`summarise` in ``bench/results/folds.json``; the book
+loads that file instead of retraining.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from .errors import DataError, ParameterError
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = ROOT / "bench" / "results" / "folds.json"
-RECORDED_CLIPS = ROOT / "bench" / "results" / "folds.per_clip.csv.gz"
 
 #: One recipe for every fold (stated in chapter 7): the FSDD recipe of chapter 5 from random weights,
 #: three epochs of 2,000 training pairs, the best epoch on the fold's validation speaker kept. A fixed
@@ -105,18 +104,42 @@ def _per_digit(clips: pd.DataFrame, per_digit: int, seed: int) -> list[int]:
     return rows
 
 
-def load_recorded(path: str | Path = RECORDED, clips_path: str | Path = RECORDED_CLIPS
-                  ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """The recorded folds (chapter 7): ``(summary, per_clip)`` from ``bench/results/folds.json`` and its
-    per-clip table, with a clear error naming ``make folds`` when either is missing."""
-    path, clips_path = Path(path), Path(clips_path)
-    for p in (path, clips_path):
-        if not p.is_file():
-            raise DataError(f"{p} is missing: run `make folds` to train the leave-one-speaker-out folds and "
-                            "record their results.")
-    summary = json.loads(path.read_text())
-    per_clip = pd.read_csv(clips_path)
-    missing = {"fold", "speaker", "digit", "noise", "method", "si_sdr_improvement"} - set(per_clip.columns)
+def summarise(per_clip: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0) -> dict[str, Any]:
+    """What chapter 7 shows of the folds, from :func:`evaluate_fold`'s per-clip rows: ``per_speaker`` (per
+    test speaker: the fold model's mean SI-SDR improvement with a bootstrap interval over its clips, each
+    clip averaged over the noise types; the oracle IRM's mean; the model's share of it; mean PESQ and ESTOI
+    improvements) and ``per_noise`` (per speaker, noise and method: mean SI-SDR improvement)."""
+    from .evaluation import bootstrap_ci
+
+    missing = {"fold", "clip_id", "noise", "method", "si_sdr_improvement", "pesq_improvement",
+               "estoi_improvement"} - set(per_clip.columns)
     if missing:
-        raise DataError(f"{clips_path} lacks columns {sorted(missing)}; rerun `make folds`.")
-    return summary, per_clip
+        raise DataError(f"the per-clip fold table lacks columns {sorted(missing)}; score the folds again.")
+    model = per_clip[per_clip["method"] == "fold model"]
+    irm = per_clip[per_clip["method"] == "oracle IRM"]
+    rows = []
+    for fold, mine in model.groupby("fold", sort=True):
+        mean, lo, hi = bootstrap_ci(mine.groupby("clip_id")["si_sdr_improvement"].mean().to_numpy(),
+                                    n_boot=n_boot, seed=seed)
+        oracle = float(irm.loc[irm["fold"] == fold, "si_sdr_improvement"].mean())
+        rows.append({"speaker": fold, "clips": int(mine["clip_id"].nunique()), "si_sdri": round(mean, 3),
+                     "si_sdri_lo": round(lo, 3), "si_sdri_hi": round(hi, 3), "irm_si_sdri": round(oracle, 3),
+                     "share_of_irm": round(mean / oracle, 4),
+                     "pesqi": round(float(mine["pesq_improvement"].mean()), 4),
+                     "estoii": round(float(mine["estoi_improvement"].mean()), 4)})
+    grid = (per_clip.groupby(["fold", "noise", "method"])["si_sdr_improvement"].mean().round(3).reset_index()
+            .rename(columns={"fold": "speaker", "si_sdr_improvement": "si_sdri"}))
+    return {"per_speaker": rows, "per_noise": grid.to_dict("records")}
+
+
+def load_recorded(path: str | Path = RECORDED) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
+    """The recorded folds (chapter 7): ``(raw, per_speaker, per_noise)`` from ``bench/results/folds.json``
+    (see :func:`summarise`), with a clear error naming ``make folds`` when it is missing or incomplete."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path} is missing: run `make folds` to train the leave-one-speaker-out folds and "
+                        "record their results.")
+    raw = json.loads(path.read_text())
+    if not {"folds", "per_speaker", "per_noise"} <= set(raw):
+        raise DataError(f"{path} lacks the fold summaries (folds, per_speaker, per_noise); rerun `make folds`.")
+    return raw, pd.DataFrame(raw["per_speaker"]).set_index("speaker"), pd.DataFrame(raw["per_noise"])

@@ -20,7 +20,7 @@ shorter than one second are zero-padded to one second, longer ones are kept whol
 maximum over time). Network: four 3x3 convolution blocks, a convolution over the remaining frequency
 rows, the maximum over time and a 10-way softmax (about 0.1 M parameters, 0.4 MB).
 
-Train it with ``python -m digitdenoise.instrument --out models/instrument`` (about 2 minutes of CPU
+Train it with ``python -m digitdenoise.instrument --out models/release/instrument`` (about 2 minutes of CPU
 time on two cores; 5 minutes of wall time beside another training); load it with :meth:`DigitInstrument.load`.
 """
 
@@ -39,7 +39,7 @@ from .errors import DataError, ParameterError
 from .features import FeatureConfig, log_mel
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DIR = ROOT / "models" / "instrument"
+DEFAULT_DIR = ROOT / "models" / "release" / "instrument"
 TEST_TAKES = tuple(range(0, 5))  # FSDD's own test takes
 VALIDATION_TAKES = tuple(range(5, 10))  # epoch selection only
 TRAIN_TAKES = tuple(range(10, 50))
@@ -292,7 +292,7 @@ def save_instrument(instrument: DigitInstrument, out: str | Path, extra: dict[st
 
 
 def main(argv=None) -> int:
-    """``python -m digitdenoise.instrument --out models/instrument``: train on FSDD takes 10-49 (epoch chosen on
+    """``python -m digitdenoise.instrument --out models/release/instrument``: train on FSDD takes 10-49 (epoch chosen on
     takes 5-9), score takes 0-4, save (chapter 7)."""
     import argparse
     import sys
