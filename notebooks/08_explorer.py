@@ -73,8 +73,14 @@ ex = explorer.Explorer(test, {name: denoisers[name] for name in [best_name, "rep
 #    the environment and run `jupyter lab` if you have none). Set `profile` in the parameters cell to the
 #    profile of step 1 and run all cells.
 #
-# The panel then appears under the next heading: dropdowns for speaker, digit, noise and model and a
-# slider for the SNR, and every change re-renders the spectrograms, the players and the metrics.
+# The panel then appears under the next heading: dropdowns for speaker, digit, noise and model, a
+# slider for the SNR and one for the *suppression strength*, and every change re-renders the
+# spectrograms, the players and the metrics. The strength $s$ limits how much is removed: the output is
+# $f\,x + (1 - f)\,\hat s$, the model's output $\hat s$ with the share $f = (1 - s)^3$ of the noisy input
+# $x$ mixed back in, so no time-frequency bin loses more than $60 \log_{10} \frac{1}{1 - s}$ dB (18 dB at
+# 0.5); 1 is the model's full output, 0 the input unchanged. Lower it when the denoised speech sounds
+# muffled or watery: a little of the original background often sounds more natural than none. The
+# `denoise` command (`--strength`) and the service (`strength`) offer the same control.
 #
 # ## The live panel
 

@@ -48,3 +48,13 @@ def no_network(monkeypatch):
         raise AssertionError("this test must not download anything")
 
     monkeypatch.setattr(pooch, "retrieve", refuse)
+
+
+@pytest.fixture(scope="session")
+def enhancer():
+    """The release model behind the ``denoise`` command and the service, in float32 (shared by tests)."""
+    from digitdenoise import inference
+
+    if not (inference.default_model_dir() / "model.keras").is_file():
+        pytest.fail(f"the release checkpoint {inference.default_model_dir()} is missing", pytrace=False)
+    return inference.Enhancer(precision="float32")

@@ -18,13 +18,6 @@ from digitdenoise import cli, inference, training
 from digitdenoise.errors import AudioFileError, ParameterError
 
 
-@pytest.fixture(scope="module")
-def enhancer():
-    if not (inference.default_model_dir() / "model.keras").is_file():
-        pytest.fail("the release checkpoint models/release/fsdd-mask_unet is missing", pytrace=False)
-    return inference.Enhancer(precision="float32")
-
-
 @pytest.fixture
 def audio_dir(tmp_path, data_home):
     """Real clips in several shapes: FSDD 8 kHz mono, AudioMNIST 48 kHz, a stereo 44.1 kHz file made of

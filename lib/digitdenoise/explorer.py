@@ -1,6 +1,6 @@
-"""The interactive explorer of chapter 8: pick a speaker, digit, noise type, SNR and model; see and hear
-clean, noisy and denoised audio with their metrics. In a live notebook it is an ipywidgets panel; in
-the static book the same rendering makes a gallery of fixed choices."""
+"""The interactive explorer of chapter 8: pick a speaker, digit, noise type, SNR, model and suppression
+strength; see and hear clean, noisy and denoised audio with their metrics. In a live notebook it is an
+ipywidgets panel; in the static book the same rendering makes a gallery of fixed choices."""
 
 from __future__ import annotations
 
@@ -41,9 +41,14 @@ class Explorer:
     def digits(self, speaker: str) -> list[int]:
         return sorted(int(d) for d in self.test.clips.loc[self.test.clips["speaker"] == speaker, "digit"].unique())
 
-    def example(self, speaker: str, digit: int, noise: str, snr_db: float, model: str) -> Example:
-        """Render one choice (chapter 8). The clip is the first take of ``digit`` by ``speaker`` in the test set."""
-        from . import metrics, training
+    def example(self, speaker: str, digit: int, noise: str, snr_db: float, model: str,
+                strength: float = 1.0) -> Example:
+        """Render one choice (chapter 8). The clip is the first take of ``digit`` by ``speaker`` in the test set.
+        ``strength`` limits the suppression as the ``denoise`` command's ``--strength`` does
+        (:func:`inference.apply_strength`: 1 the model's output, 0 the noisy input)."""
+        from . import inference, metrics, training
+
+        strength = inference.check_strength(strength)
 
         rows = self.test.clips.index[(self.test.clips["speaker"] == speaker) & (self.test.clips["digit"] == digit)]
         if len(rows) == 0:
@@ -52,14 +57,15 @@ class Explorer:
             raise ParameterError(f"model={model!r} unknown; choose one of {sorted(self.denoisers)}.")
         i = int(rows[0])
         noisy = self.test.noisy(noise, float(snr_db), np.array([i]))
-        denoised = training.denoise_batch(self.denoisers[model], noisy)[0]
+        denoised = inference.apply_strength(noisy[0], training.denoise_batch(self.denoisers[model], noisy)[0], strength)
         n = int(self.test.lengths[i])
         c, x, y = self.test.clean[i][:n], noisy[0][:n], denoised[:n]
+        label = model if strength == 1.0 else f"{model}, strength {strength:g}"
         table = pd.DataFrame({
             "SI-SDR (dB)": [metrics.si_sdr_db(c, x), metrics.si_sdr_db(c, y)],
             "PESQ": [metrics.pesq_score(c, x, self.sr), metrics.pesq_score(c, y, self.sr)],
-        }, index=["noisy", model]).round(2)
-        title = f"{self.test.clips['clip_id'][i]}: {noise} noise at {snr_db:g} dB, {model}"
+        }, index=["noisy", label]).round(2)
+        title = f"{self.test.clips['clip_id'][i]}: {noise} noise at {snr_db:g} dB, {label}"
         return Example(title, c, x, y, self.sr, table)
 
     def show(self, example: Example) -> None:
@@ -84,27 +90,37 @@ class Explorer:
         display(example.metrics)
 
     def widget(self):
-        """The ipywidgets panel (chapter 8): dropdowns for speaker, digit, noise and model, a slider for SNR."""
+        """The ipywidgets panel (chapter 8): dropdowns for speaker, digit, noise and model, sliders for the
+        SNR and the suppression strength (:func:`inference.apply_strength`; its label shows the most any
+        bin can lose at that strength). Every change re-renders the spectrograms, players and metrics."""
         import ipywidgets as w
         from IPython.display import clear_output
+
+        from .inference import attenuation_limit_db
 
         speaker = w.Dropdown(options=self.speakers, description="speaker")
         digit = w.Dropdown(options=self.digits(self.speakers[0]), description="digit")
         noise = w.Dropdown(options=self.test.conditions, description="noise")
         snr = w.FloatSlider(value=-8.0, min=-15.0, max=10.0, step=1.0, description="SNR (dB)")
         model = w.Dropdown(options=sorted(self.denoisers), description="model")
+        strength = w.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="suppression strength",
+                                 readout_format=".2f", style={"description_width": "initial"})
+        limit = w.Label()
         out = w.Output()
 
         def update(*_):
+            db = attenuation_limit_db(strength.value)
+            limit.value = "no limit on the attenuation" if db == float("inf") else f"at most {db:.0f} dB removed"
             with out:
                 clear_output(wait=True)
-                self.show(self.example(speaker.value, digit.value, noise.value, snr.value, model.value))
+                self.show(self.example(speaker.value, digit.value, noise.value, snr.value, model.value,
+                                       strength.value))
 
         def new_speaker(change):
             digit.options = self.digits(change["new"])
 
         speaker.observe(new_speaker, names="value")
-        for control in (speaker, digit, noise, snr, model):
+        for control in (speaker, digit, noise, snr, model, strength):
             control.observe(update, names="value")
         update()
-        return w.VBox([w.HBox([speaker, digit, noise]), w.HBox([snr, model]), out])
+        return w.VBox([w.HBox([speaker, digit, noise]), w.HBox([snr, model]), w.HBox([strength, limit]), out])

@@ -4,6 +4,12 @@
                     audio/ogg, application/octet-stream), or a multipart/form-data upload with the file in
                     a ``file`` field (``curl -F file=@x.wav``) -> the denoised audio as WAV, same rate and
                     length
+                    optional ``strength``, a number from 0 to 1 (default 1): the suppression strength of
+                    chapter 8 (:func:`inference.apply_strength`: 1 the model's full output, 0 the input
+                    unchanged, 0.5 at most 18 dB removed in any bin), as a query parameter
+                    (``/denoise?strength=0.5``) or, in a multipart upload, a form field
+                    (``curl -F file=@x.wav -F strength=0.5``); the value used comes back in the
+                    ``X-Suppression-Strength`` header, and one outside [0, 1] or not a number is a 400
     GET  /health    -> JSON: status and the loaded model
 
 Why Flask (served by waitress): inference is synchronous TensorFlow work that holds a lock, so an async
@@ -17,8 +23,8 @@ from __future__ import annotations
 import logging
 import time
 
-from .errors import AudioFileError
-from .inference import Enhancer, decode, encode_wav
+from .errors import AudioFileError, ParameterError
+from .inference import DEFAULT_STRENGTH, Enhancer, check_strength, decode, encode_wav
 
 ACCEPTED_TYPES = ("audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave", "audio/flac", "audio/x-flac",
                   "audio/ogg", "application/octet-stream")
@@ -42,7 +48,17 @@ def create_app(enhancer: Enhancer, *, max_upload_mb: float = DEFAULT_MAX_UPLOAD_
     @app.get("/health")
     def health():
         return jsonify({"status": "ok", **enhancer.describe(), "max_upload_mb": max_upload_mb,
-                        "max_seconds": max_seconds})
+                        "max_seconds": max_seconds,
+                        "strength": {"default": DEFAULT_STRENGTH, "range": [0.0, 1.0]}})
+
+    def requested_strength(multipart: bool) -> float:
+        """The ``strength`` of the request: the query parameter or, in a multipart upload, the form field
+        (given once, in one of the two places); default 1."""
+        values = request.args.getlist("strength") + (request.form.getlist("strength") if multipart else [])
+        if len(values) > 1:
+            raise ParameterError(f"strength is given {len(values)} times ({', '.join(map(repr, values))}); "
+                                 "give it once, as ?strength=S or as a form field.")
+        return check_strength(values[0]) if values else DEFAULT_STRENGTH
 
     @app.post("/denoise")
     def denoise():
@@ -60,6 +76,10 @@ def create_app(enhancer: Enhancer, *, max_upload_mb: float = DEFAULT_MAX_UPLOAD_
                               "multipart/form-data upload.")
         else:
             body = request.get_data(cache=False)
+        try:
+            strength = requested_strength(ctype == "multipart/form-data")
+        except ParameterError as exc:
+            return error(400, str(exc))
         if not body:
             return error(400, f"{name}: the upload is empty; send an audio file.")
         try:
@@ -68,11 +88,12 @@ def create_app(enhancer: Enhancer, *, max_upload_mb: float = DEFAULT_MAX_UPLOAD_
             status = 413 if "longer than the limit" in str(exc) else 400
             return error(status, str(exc))
         start = time.perf_counter()
-        out = enhancer.enhance(decoded.audio, decoded.sample_rate)
+        out = enhancer.enhance(decoded.audio, decoded.sample_rate, strength=strength)
         seconds = time.perf_counter() - start
         response = Response(encode_wav(out, decoded.sample_rate, decoded.subtype), mimetype="audio/wav")
         response.headers["X-Processing-Seconds"] = f"{seconds:.4f}"
         response.headers["X-Audio-Seconds"] = f"{decoded.audio.size / decoded.sample_rate:.4f}"
+        response.headers["X-Suppression-Strength"] = str(strength)
         return response
 
     @app.errorhandler(HTTPException)
@@ -99,19 +120,22 @@ def serve(enhancer: Enhancer, *, host: str = "127.0.0.1", port: int = 8000, thre
     waitress_serve(app, host=host, port=port, threads=threads, ident="digitdenoise")
 
 
-def post_file(url: str, source: str, target: str, *, timeout: float = 60.0) -> dict:
+def post_file(url: str, source: str, target: str, *, timeout: float = 60.0, strength: float | None = None) -> dict:
     """A minimal client (chapter 8; README): POST the audio file ``source`` to a running service at ``url``
     (e.g. ``http://127.0.0.1:8000``), write the denoised WAV to ``target`` atomically and return the
-    server's timing headers. A 4xx/5xx answer raises :class:`DataError` with the server's message."""
+    server's timing headers. ``strength`` (0 to 1) is sent as the query parameter; ``None`` leaves the
+    server's default, 1. A 4xx/5xx answer raises :class:`DataError` with the server's message."""
     import json
     import urllib.error
+    import urllib.parse
     import urllib.request
     from pathlib import Path
 
     from ._io import atomic_path
     from .errors import DataError
 
-    request = urllib.request.Request(url.rstrip("/") + "/denoise", data=Path(source).read_bytes(),
+    query = "" if strength is None else "?" + urllib.parse.urlencode({"strength": str(check_strength(strength))})
+    request = urllib.request.Request(url.rstrip("/") + "/denoise" + query, data=Path(source).read_bytes(),
                                      headers={"Content-Type": "audio/wav"}, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:

@@ -1,0 +1,48 @@
+"""The ``denoise`` command's ``--strength`` option (chapter 8): validated before anything is read, and
+passed through to the model's output."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from digitdenoise import cli, inference
+
+
+@pytest.mark.parametrize("value", ["1.5", "abc", "-0.2", "nan"])
+def test_denoise_rejects_a_strength_outside_0_to_1_by_name(value, tmp_path, data_home, capsys, monkeypatch):
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model must not be loaded for a bad --strength")
+
+    monkeypatch.setattr(inference, "Enhancer", no_model)
+    clip = data_home / "fsdd" / "recordings" / "0_nicolas_0.wav"
+    assert cli.denoise_main([str(clip), "-o", str(tmp_path / "out"), "--quiet", "--strength", value]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"error: --strength must be a number from 0 to 1 (0: the input unchanged, 1: the model's "
+                   f"full suppression); got {value!r}.")
+    assert not (tmp_path / "out").exists()
+
+
+def test_denoise_strength_0_writes_the_input_and_0_5_lies_between(tmp_path, data_home, capsys):
+    clip = data_home / "fsdd" / "recordings" / "4_george_1.wav"
+    x, sr = sf.read(clip, dtype="float32")
+    noisy = (0.5 * x + 0.05 * np.random.default_rng(3).standard_normal(x.size)).astype(np.float32)
+    sf.write(tmp_path / "noisy.wav", noisy, sr, subtype="FLOAT")
+    outs = {}
+    for strength in ("0", "0.5", "1"):
+        assert cli.denoise_main([str(tmp_path / "noisy.wav"), "-o", str(tmp_path / strength), "--quiet",
+                                 "--strength", strength]) == 0
+        outs[strength] = sf.read(tmp_path / strength / "noisy.wav", dtype="float32")[0]
+    assert "1 file(s) denoised, 0 failed" in capsys.readouterr().out
+    np.testing.assert_array_equal(outs["0"], noisy)
+    f = inference.input_share(0.5)
+    np.testing.assert_allclose(outs["0.5"], f * noisy + (1 - f) * outs["1"], atol=1e-6)
+    assert np.abs(outs["1"] - noisy).max() > 0.01  # the full strength did remove something
+
+
+def test_denoise_help_explains_strength(capsys):
+    with pytest.raises(SystemExit):
+        cli.denoise_main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps the help to the terminal
+    assert "--strength S" in text and "from 0 (the input unchanged) to 1" in text and "18 dB at 0.5" in text
