@@ -22,7 +22,7 @@ STAMP     := $(VENV)/.installed-stamp
 DD        := $(VENV)/bin/digitdenoise
 
 .PHONY: help install browser book chapters build smoke test clean distclean release-model release-model-fsdd \
-	bench bench-quality bench-generalisation folds ablation instrument downstream
+	bench bench-quality bench-generalisation folds ablation instrument downstream release-zoo report-metric
 
 help:
 	@echo "make book     run every chapter ($(PROFILE) profile, $(DATASET)) and build book/_build/html"
@@ -107,6 +107,32 @@ release-model-fsdd: install
 	rm -f $(RELEASE_WHITE)/checkpoint.keras $(RELEASE_WHITE)/best.keras $(RELEASE_WHITE)/average.keras \
 		$(RELEASE_WHITE)/state.json
 	$(PY) bench/quality.py --model-dir $(RELEASE_WHITE) --out $(RELEASE_WHITE)/quality.json
+
+# The four seed models of chapter 5, each trained until its validation loss stops improving (early
+# stopping on the FSDD validation speaker, the FSDD recipe of the previous release fsdd-mask_unet: same
+# voices, same noise types, same SNR range), at its seed's learning rate. Budgets on a 2-core CPU:
+# ZOO_BUDGET seconds per model at most (cumulative over resumes; run it again to continue). The weights,
+# config, history and quality.json (-8 dB white noise, FSDD test speaker) are committed under
+# models/release/zoo/ (< 2 MB each; the resumable checkpoint beside them is git-ignored); chapters 5 and 6
+# load them. The two fast models see all 2,000 training clips per epoch, the two slow ones 500.
+ZOO_DIR := models/release/zoo
+ZOO_SEEDS ?= mel_cnn minimal_cae seed_unet report_cae
+ZOO_BUDGET ?= 3600
+release-zoo: install
+	$(DD) fetch fsdd noise
+	@for m in $(ZOO_SEEDS); do \
+	  case $$m in mel_cnn|minimal_cae) clips=2000;; *) clips=500;; esac; \
+	  $(DD) train --model $$m --dataset fsdd --epochs 200 --clips-per-epoch $$clips --patience 6 --lr-patience 3 \
+	    --time-budget $(ZOO_BUDGET) --out $(ZOO_DIR)/$$m || exit 1; \
+	  $(PY) bench/quality.py --model-dir $(ZOO_DIR)/$$m --out $(ZOO_DIR)/$$m/quality.json || exit 1; \
+	done
+
+# The student report's own metric (a spectrogram-domain SNR) next to SI-SDR for the converged seed models,
+# both release models and the oracle IRM, on the quality bar's clips (chapter 6; a few minutes).
+report-metric: install
+	$(DD) fetch fsdd noise
+	$(PY) bench/report_metric.py $(foreach m,$(ZOO_SEEDS),--model-dir $(ZOO_DIR)/$(m)) --model-dir $(PREVIOUS) \
+		--model-dir $(RELEASE) --out bench/results/report_metric.json
 
 # Generalisation benchmark (chapter 6): the release model, the previous one, noisereduce, DeepFilterNet3 and
 # the oracles on test voices and noises no model trained on (about 30 minutes on 2 cores).

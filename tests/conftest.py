@@ -58,3 +58,15 @@ def enhancer():
     if not (inference.default_model_dir() / "model.keras").is_file():
         pytest.fail(f"the release checkpoint {inference.default_model_dir()} is missing", pytrace=False)
     return inference.Enhancer(precision="float32")
+
+
+@pytest.fixture(scope="module")
+def release_model():
+    """The release model's Keras ``Denoiser``, loaded afresh for each test module (the export tests trace
+    it in ways the streaming tests must not inherit)."""
+    from digitdenoise import inference, training
+
+    path = inference.default_model_dir()
+    if not (path / "model.keras").is_file():
+        pytest.fail(f"the release checkpoint {path} is missing", pytrace=False)
+    return training.load_denoiser(path)[0]

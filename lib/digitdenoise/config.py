@@ -30,7 +30,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "generator_checks": 200,     # mixtures drawn to check the generator
         "epochs": 1,
         "clips_per_epoch": 32,       # training clips per epoch (None: all)
-        "zoo_seconds": None,         # training-time budget per zoo model (None: epochs decide)
+        "zoo_seconds": None,         # time budget of chapter 5's live run, and of each zoo model where no
+                                     # converged checkpoint exists (None: epochs decide)
         "val_clips": 14,             # validation clips, one noise type each (round robin)
         "eval_clips": 8,             # test clips per noise type in chapter 6's main comparison (None: all)
         "sweep_clips": 4,            # test clips per noise type and SNR in chapter 6's SNR sweep

@@ -111,7 +111,7 @@ def standard_methods(cfg, denoisers: dict[str, Any] | None = None, *, peers: Seq
     sr = cfg.sample_rate
     methods = [Method("noisy input", "input", lambda noisy, clean, lengths: noisy)]
     for name, model in (denoisers or {}).items():
-        family = "seed model" if name in models.ZOO and name != models.BEST_MODEL else "book model"
+        family = "seed model" if name in models.ZOO and models.ZOO[name].seed != "this book" else "book model"
         methods.append(Method(name, family, lambda noisy, clean, lengths, m=model: training.denoise_batch(m, noisy)))
     if classical:
         methods += [
@@ -137,21 +137,29 @@ def standard_methods(cfg, denoisers: dict[str, Any] | None = None, *, peers: Seq
     return methods, missing
 
 
-def score_clips(clean: np.ndarray, estimate: np.ndarray, noisy: np.ndarray, lengths: np.ndarray, sr: int, *,
-                pesq: bool = True) -> pd.DataFrame:
-    """Per-clip SI-SDR, SNR and PESQ of ``estimate`` and of the ``noisy`` input, over each clip's real
-    length, and each metric's improvement (chapter 6). PESQ is NaN where it cannot score a clip."""
+def _clip_scores(clean, signals, lengths, sr, pesq: bool, suffix: str = "") -> pd.DataFrame:
     from . import metrics
 
     rows = []
-    for c, e, x, n in zip(clean, estimate, noisy, lengths):
-        c, e, x = c[:n], e[:n], x[:n]
-        row = {"si_sdr": metrics.si_sdr_db(c, e), "si_sdr_in": metrics.si_sdr_db(c, x),
-               "snr": metrics.snr_db(c, e), "snr_in": metrics.snr_db(c, x)}
+    for c, e, n in zip(clean, signals, lengths):
+        c, e = c[:n], e[:n]
+        row = {f"si_sdr{suffix}": metrics.si_sdr_db(c, e), f"snr{suffix}": metrics.snr_db(c, e)}
         if pesq:
-            row["pesq"], row["pesq_in"] = metrics.pesq_score(c, e, sr), metrics.pesq_score(c, x, sr)
+            row[f"pesq{suffix}"] = metrics.pesq_score(c, e, sr)
         rows.append(row)
-    out = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def score_clips(clean: np.ndarray, estimate: np.ndarray, noisy: np.ndarray, lengths: np.ndarray, sr: int, *,
+                pesq: bool = True, input_scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per-clip SI-SDR, SNR and PESQ of ``estimate`` and of the ``noisy`` input, over each clip's real
+    length, and each metric's improvement (chapter 6). PESQ is NaN where it cannot score a clip. The
+    input's scores depend only on the input: pass them as ``input_scores`` (columns ``si_sdr_in``,
+    ``snr_in`` and ``pesq_in``, as :func:`evaluate_methods` computes them once per batch) to skip them."""
+    if input_scores is None:
+        input_scores = _clip_scores(clean, noisy, lengths, sr, pesq, "_in")
+    out = pd.concat([_clip_scores(clean, estimate, lengths, sr, pesq), input_scores.reset_index(drop=True)], axis=1)
+    out = out[[c for m in ("si_sdr", "snr", "pesq") for c in (m, f"{m}_in") if c in out.columns]]
     for m in ("si_sdr", "snr", "pesq"):
         if m in out:
             out[f"{m}_improvement"] = out[m] - out[f"{m}_in"]
@@ -172,6 +180,7 @@ def evaluate_methods(methods: Sequence[Method], clean: np.ndarray, noisy: np.nda
     if len(clips) != len(clean):
         raise ParameterError(f"{len(clips)} clip rows for {len(clean)} clips.")
     tables, kept = [], {}
+    inputs = _clip_scores(clean, noisy, lengths, sr, pesq, "_in")  # the same for every method
     for method in methods:
         try:
             estimate = method.run(noisy, clean, lengths)
@@ -181,7 +190,7 @@ def evaluate_methods(methods: Sequence[Method], clean: np.ndarray, noisy: np.nda
             continue
         if estimate.shape != noisy.shape:
             raise ParameterError(f"{method.name} returned shape {estimate.shape} for input {noisy.shape}.")
-        scores = score_clips(clean, estimate, noisy, lengths, sr, pesq=pesq)
+        scores = score_clips(clean, estimate, noisy, lengths, sr, pesq=pesq, input_scores=inputs)
         labels = clips[["clip_id", "speaker", "digit"]].reset_index(drop=True)
         tables.append(pd.concat([labels.assign(**(condition or {}), method=method.name, family=method.family),
                                  scores], axis=1))
@@ -463,6 +472,26 @@ def association(table: pd.DataFrame, a: str, b: str) -> tuple[pd.DataFrame, floa
     return counts, float(_association(counts.to_numpy(), method="cramer"))
 
 
+def quality_bar_mixtures(cfg, dataset: str = "fsdd", data_home=None, *, noise_kind: str = "white",
+                         snr_db: float = -8.0, seed: int = 0, max_clips: int | None = None):
+    """The quality bar's test clips and noisy mixtures (chapters 5 and 6): ``(clips, clean, noisy, lengths)``
+    for the held-out test speakers, with the same noise draws for every caller (:func:`quality_bar`,
+    ``bench/report_metric.py``)."""
+    from . import data, noise
+
+    clips = data.assign_split(data.load_clips(dataset, data_home), seed=seed)
+    test = clips[clips["split"] == "test"]
+    if max_clips is not None and len(test) > max_clips:
+        test = data.subsample(test, max(1, max_clips // test["speaker"].nunique()), seed=seed)
+    test = test.reset_index(drop=True)
+    clean, lengths = data.load_waveforms(test, cfg.sample_rate, cfg.n_samples)
+    recordings = noise.load_noise_recordings(noise.ensure_noise_recordings(data_home), cfg.sample_rate)
+    _, eval_recs = noise.partition_recordings(recordings)
+    noisy = eval_mixtures(clean, lengths, noise.NoiseSource(cfg.sample_rate, recordings=eval_recs), noise_kind,
+                          snr_db, seed=seed)
+    return test, clean, noisy, lengths
+
+
 def quality_bar(model, dataset: str = "fsdd", data_home=None, *, noise_kind: str = "white", snr_db: float = -8.0,
                 seed: int = 0, max_clips: int | None = None) -> dict[str, Any]:
     """The book's quality bar (chapter 5; ``make bench-quality``): a denoiser against the oracle ideal ratio
@@ -474,20 +503,12 @@ def quality_bar(model, dataset: str = "fsdd", data_home=None, *, noise_kind: str
     difference model - IRM with its 95% CI."""
     import time
 
-    from . import baselines, data, noise
+    from . import baselines
     from .training import denoise_batch, denoise_signals
 
     cfg = model.cfg
-    clips = data.assign_split(data.load_clips(dataset, data_home), seed=seed)
-    test = clips[clips["split"] == "test"]
-    if max_clips is not None and len(test) > max_clips:
-        test = data.subsample(test, max(1, max_clips // test["speaker"].nunique()), seed=seed)
-    test = test.reset_index(drop=True)
-    clean, lengths = data.load_waveforms(test, cfg.sample_rate, cfg.n_samples)
-    recordings = noise.load_noise_recordings(noise.ensure_noise_recordings(data_home), cfg.sample_rate)
-    _, eval_recs = noise.partition_recordings(recordings)
-    noisy = eval_mixtures(clean, lengths, noise.NoiseSource(cfg.sample_rate, recordings=eval_recs), noise_kind,
-                          snr_db, seed=seed)
+    test, clean, noisy, lengths = quality_bar_mixtures(cfg, dataset, data_home, noise_kind=noise_kind, snr_db=snr_db,
+                                                       seed=seed, max_clips=max_clips)
     start = time.perf_counter()
     windows = denoise_batch(model, noisy)
     model_seconds = time.perf_counter() - start

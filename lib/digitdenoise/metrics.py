@@ -1,4 +1,5 @@
-"""Signal measurements: SNR (chapter 2), SI-SDR (chapter 5), PESQ and ESTOI (chapter 6).
+"""Signal measurements: SNR (chapter 2), SI-SDR (chapter 5), PESQ and ESTOI (chapter 6), and the student
+report's spectrogram-domain SNR (chapter 6).
 
 Conventions: ``clean`` is the reference speech, ``noisy`` the signal under test of the same length;
 the *noise* is ``noisy - clean``. All results are in dB. Arrays are 1-D.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .config import check_choice
 from .errors import ParameterError
 
 _EPS = 1e-20
@@ -222,3 +224,105 @@ def estoi_score(clean: np.ndarray, estimate: np.ndarray, sr: int) -> float:
         raise ParameterError(f"ESTOI needs at least 0.5 s of audio, got {ref.size / sr:.2f} s; "
                              "concatenate clips (chapter 6 does it per speaker).")
     return float(stoi(ref, est, int(sr), extended=True))
+
+
+# ---------------------------------------------------------------- chapter 6: the report's own metric
+SPECTROGRAM_DOMAINS = ("magnitude", "power", "scaled_log")
+
+
+def spectrogram_snr_db(clean_spec: np.ndarray, estimate_spec: np.ndarray) -> float:
+    """SNR between two spectrograms, ``10 log10(sum C^2 / sum (C - E)^2)`` in dB (chapter 6): the student
+    report's metric, with the clean spectrogram ``C`` as the signal and its difference from the estimate
+    ``E`` as the noise. See :func:`report_snr_improvement_db` for which spectrogram the report used.
+
+    Arrays of any (equal) shape. A common factor on both spectrograms cancels, but a factor on the
+    estimate alone does not: an all-zero estimate scores exactly 0 dB. Identical spectrograms give
+    ``+inf`` (no cap); an all-zero clean spectrogram, like non-finite values, raises a ParameterError.
+    """
+    c = np.asarray(clean_spec, dtype=np.float64)
+    e = np.asarray(estimate_spec, dtype=np.float64)
+    if c.shape != e.shape:
+        raise ParameterError(f"the spectrograms differ in shape: {c.shape} and {e.shape}; compute both with the "
+                             "same STFT over the same frames.")
+    if c.size == 0 or not (np.isfinite(c).all() and np.isfinite(e).all()):
+        raise ParameterError("spectrogram SNR needs non-empty, finite spectrograms.")
+    signal = float(np.sum(np.square(c)))
+    if signal == 0.0:
+        raise ParameterError("spectrogram SNR is undefined for an all-zero clean spectrogram.")
+    error = float(np.sum(np.square(c - e)))
+    return float("inf") if error == 0.0 else float(10.0 * np.log10(signal / error))
+
+
+def to_spectrogram_domain(magnitude: np.ndarray, cfg, domain: str = "magnitude") -> np.ndarray:
+    """A linear STFT magnitude in one of :data:`SPECTROGRAM_DOMAINS` (chapter 6): unchanged, squared
+    (power), or the log-magnitude mapped to about [0, 1] by the models' fixed front end
+    (:class:`digitdenoise.models.Frontend`, what this book's ``report_cae`` is trained to output)."""
+    check_choice("domain", domain, SPECTROGRAM_DOMAINS)
+    magnitude = np.asarray(magnitude, dtype=np.float64)
+    if domain == "magnitude":
+        return magnitude
+    if domain == "power":
+        return magnitude**2
+    from .models import Frontend  # imports TensorFlow; only this domain needs it
+
+    return Frontend(cfg).scale(np.log(magnitude + cfg.log_floor))
+
+
+def report_spectrogram(y: np.ndarray, cfg, *, length: int | None = None, domain: str = "magnitude") -> np.ndarray:
+    """The spectrogram the report's metric compares (chapter 6): the STFT of ``y`` (one clip, or a batch
+    ``(..., samples)``) with ``cfg``'s window and hop, the Nyquist bin dropped, in ``domain`` (see
+    :func:`report_snr_improvement_db`). With ``length`` only the ``1 + length // hop`` frames whose centres
+    lie within the clip's first ``length`` samples are kept, so padding after a clip does not count."""
+    from .features import stft
+
+    spec = np.abs(stft(y, cfg))[..., : cfg.n_fft // 2, :]
+    if length is not None:
+        if int(length) < 1:
+            raise ParameterError(f"length must be a positive number of samples, got {length}.")
+        spec = spec[..., : 1 + int(length) // cfg.hop_length]
+    return to_spectrogram_domain(spec, cfg, domain)
+
+
+def report_snr_improvement_db(clean: np.ndarray, noisy: np.ndarray, estimate: np.ndarray, cfg, *,
+                              length: int | None = None, domain: str = "magnitude") -> float:
+    """The student report's "SNR improvement" of one clip (chapter 6), from waveforms:
+    ``spectrogram_snr_db(C, E) - spectrogram_snr_db(C, X)`` for the spectrograms (:func:`report_spectrogram`)
+    of the clean clip ``C``, the estimate ``E`` and the noisy input ``X``. The report averages it over its
+    test clips; chapter 6 sets it beside SI-SDR improvement.
+
+    **What the report says.** Its evaluation section states only that the denoised spectrograms were
+    compared with the clean ones to compute an SNR improvement, 0.52 dB on average over the test set; no
+    formula, no spectrogram type. The reading here is the one its pipeline points to:
+
+    * *Spectrogram*: the linear STFT **magnitude** with the Nyquist bin dropped. The report's feature
+      tensors, 1024 x 44, are exactly that for one second at 22.05 kHz with a 2048-point FFT and hop 512
+      (1025 bins less one). That is the layout of seed 004's published preprocessing, which the report's
+      description follows and which drops the top bin of ``|STFT|``; no logarithm is mentioned.
+    * *Scaling to [0, 1]* (its sigmoid output needs it): the seed-004 recipe divides clean and noisy
+      spectrograms by one constant. A constant common to both spectrograms cancels in the ratio, so none
+      is applied here.
+    * *Improvement*: SNR of the denoised spectrogram minus SNR of the noisy one, both against the clean
+      one, per clip, then averaged (the plain meaning of "improvement" over the input).
+    * *Frames*: those covering the clip's real ``length`` (all frames when ``None``), matching the book's
+      SI-SDR at each clip's real length. The report used whole one-second windows, but there the zero
+      padding after a clip is silence in clean and noisy alike; only an estimate's own output there counts.
+    * *Estimate*: the STFT of the output waveform, so that masks, oracles and classical methods are scored
+      the same way. The report scored its network's output spectrogram before resynthesis; for a model that
+      predicts a magnitude, ``bench/report_metric.py`` scores that too.
+
+    **Alternatives left open** (``domain`` selects the first two): the *power* spectrogram (the report's
+    figure of clean and noisy spectrograms calls them power spectrograms, but that is a display);
+    ``"scaled_log"``, the log-magnitude mapped to about [0, 1] by the models' front end, which is what this
+    book's rebuilt ``report_cae`` is trained on; per-clip min-max scaling with separate constants for the
+    clean and the estimated spectrogram (then the constants no longer cancel; not implemented); and
+    "improvement" meaning the output SNR alone (:func:`spectrogram_snr_db` of ``C`` and ``E``).
+
+    **Why it can disagree with SI-SDR improvement** (chapter 6): it is not scale-invariant (a silent output
+    scores 0 dB, a gain of about +7 dB over FSDD mixtures at -8 dB); it ignores phase (an over-smoothed
+    magnitude with the noisy phase raises it while the waveform moves further from the clean speech); and
+    on linear magnitudes the loudest bins dominate the sums.
+    """
+    c = report_spectrogram(clean, cfg, length=length, domain=domain)
+    x = report_spectrogram(noisy, cfg, length=length, domain=domain)
+    e = report_spectrogram(estimate, cfg, length=length, domain=domain)
+    return spectrogram_snr_db(c, e) - spectrogram_snr_db(c, x)

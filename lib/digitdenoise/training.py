@@ -316,6 +316,11 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
                                 verbose=verbose, shuffle=False)
         loss, val_loss = float(fit.history["loss"][-1]), float(fit.history["val_loss"][-1])
         row = {"epoch": epoch + 1, "loss": loss, "val_loss": val_loss, "learning_rate": state["lr"]}
+        # one unit for every model, whatever its loss: the SI-SDR improvement on the validation pairs
+        if domain == "features" and trainable is not denoiser.network:  # resumed: the checkpoint is its own copy
+            denoiser.network.set_weights(trainable.get_weights())
+        row["val_si_sdr_improvement_db"] = validation_si_sdr_improvement(
+            trainable if domain == "waveform" else denoiser, val_noisy, val_clean)
         candidate, candidate_loss, label = trainable, val_loss, epoch + 1
         if tcfg.average_weights:
             averaged, average = _update_average(averaged, trainable, make_trainable, state, average_file,
@@ -354,6 +359,16 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
                                                "train_seconds": state["seconds"], "learning_rate_used": tcfg.lr,
                                                "clipnorm_used": clipnorm})
     return TrainResult(final, pd.DataFrame(state["history"]), state["seconds"], out_dir, stopped, resumed_from)
+
+
+def validation_si_sdr_improvement(model: models.Denoiser, noisy: np.ndarray, clean: np.ndarray) -> float:
+    """Mean SI-SDR improvement in dB of ``model`` on fixed-length validation pairs (chapter 5): the one
+    unit in which every model's learning curve can be compared, whatever loss it trains on. The trainer
+    records it after every epoch (the history's ``val_si_sdr_improvement_db``)."""
+    from .metrics import si_sdr_db
+
+    estimate = denoise_batch(model, noisy)
+    return float(np.mean([si_sdr_db(c, e) - si_sdr_db(c, n) for c, e, n in zip(clean, estimate, noisy)]))
 
 
 def _update_average(averaged, trainable, make, state: dict, target: Path, val_ds, tcfg: TrainConfig):
@@ -451,6 +466,8 @@ def _inference_fn(model: models.Denoiser, precision: str = "float32"):
     computes in bfloat16: about 1.4 times faster on CPUs with AVX-512 BF16, with the same SI-SDR."""
     if precision not in PRECISIONS:
         raise ParameterError(f"precision={precision!r}: choose one of {', '.join(PRECISIONS)}.")
+    if not isinstance(model, models.Denoiser) and hasattr(model, "inference_fn"):
+        return model.inference_fn(precision)  # another engine (export.TFLiteDenoiser, chapter 9)
     cache = _INFERENCE.setdefault(model, {})
     fn = cache.get(precision)
     if fn is None:
@@ -480,7 +497,8 @@ def denoise_batch(model: models.Denoiser, noisy: np.ndarray, *, batch_size: int 
     if noisy.ndim != 2 or noisy.shape[1] != model.cfg.n_samples:
         raise ParameterError(f"denoise_batch needs clips of shape (n, {model.cfg.n_samples}), got {noisy.shape}.")
     forward = _inference_fn(model)
-    out = [forward(noisy[i:i + batch_size]).numpy() for i in range(0, len(noisy), batch_size)]
+    with _quiet_tensorflow():  # several models traced in a row make TensorFlow warn about retracing
+        out = [forward(noisy[i:i + batch_size]).numpy() for i in range(0, len(noisy), batch_size)]
     return np.concatenate(out) if out else np.zeros_like(noisy)
 
 

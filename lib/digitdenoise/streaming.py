@@ -1,0 +1,441 @@
+"""Block-by-block denoising of a live signal that equals whole-clip denoising (chapter 9: latency).
+
+The zoo networks are convolutional along time, non-causal and of finite reach: an output STFT frame
+depends on a bounded range of input frames around it, its *receptive field*. :func:`time_reach`
+works that range out from the network's layers. For the release model, ``mask_unet`` (four levels of
+two 3x3 convolutions, 2x2 max-pooling three times, 2x2 stride-2 transposed convolutions), output frames
+``[a, b)`` with ``a`` and ``b`` on the 8-frame pooling grid depend on input frames ``[a - 46, b + 46)``:
+46 frames (368 ms at 8 kHz, hop 64) of context on each side.
+
+:class:`StreamingDenoiser` therefore keeps a history of past STFT frames and, for each block of
+``block_frames`` frames (a multiple of 8, so blocks stay on the pooling grid the whole-clip pass uses),
+waits for the 46 look-ahead frames, runs the network on ``[context | block | look-ahead]`` (context
+rounded to the grid, the window completed with silence frames that the block provably does not see),
+keeps the block's frames of the head's output and overlap-adds their inverse STFT into the output. An
+output sample is released once no later frame overlaps it. At the end of the stream :meth:`flush`
+pads the signal exactly as the whole-clip path does and processes the rest in one call, so the
+concatenated output equals whole-clip processing up to float32 rounding (the tests measure
+``<= 1e-4``; in practice about ``1e-6``). Batch normalisation runs in inference mode: a per-channel
+affine map, which does not couple frames.
+
+Two whole-clip references are offered, chosen by ``end``:
+
+* ``"mirror"`` (default): ``training.denoise_signals``, the path of the ``denoise`` command and the
+  service (the signal extended by mirroring to a whole number of pooled frames, and to at least
+  ``training.MIN_CONTEXT_S``);
+* ``"zeros"``: the Keras model called on the raw signal, ``model(x[None])`` (the frame axis padded
+  with silence frames to a multiple of 8).
+
+Algorithmic latency (:attr:`StreamingDenoiser.latency_samples`): the oldest output sample of a block
+is released when the last look-ahead frame is complete, ``(block_frames + lookahead - 1) * hop + n_fft``
+samples after it arrived: the block, the look-ahead and one STFT window, less one hop. For the release
+model at 8 kHz with 8-frame blocks: ``(8 + 46 - 1) * 64 + 256 = 3648`` samples, **456 ms**; each extra
+8-frame block adds 64 ms. The look-ahead dominates; a causal network would be needed to go much lower.
+Computation time comes on top. The no-harm guard of :mod:`digitdenoise.inference` needs the whole
+signal and is not applied here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import weakref
+from fractions import Fraction
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from . import models
+from .errors import ParameterError
+
+GRID = 8  # the front end pads the frame axis to a multiple of 8: whole-clip pooling windows start on it
+ENDS = ("mirror", "zeros")
+
+_POINTWISE = (keras.layers.InputLayer, keras.layers.BatchNormalization, keras.layers.ReLU, keras.layers.Activation,
+              keras.layers.Dropout, keras.layers.LeakyReLU, keras.layers.Concatenate, keras.layers.Add,
+              keras.layers.Multiply, keras.layers.Identity)
+
+
+# --------------------------------------------------------------------------------------------------
+# Receptive field along time, from the layers
+
+@dataclasses.dataclass(frozen=True)
+class TimeReach:
+    """How far a network looks along the frame axis (chapter 9), for output blocks on its pooling grid.
+
+    ``context``/``lookahead``: input frames needed before/after the block. ``left``/``right``: how far
+    the network's *tensors* must extend around the block so that no layer's zero padding at a tensor
+    edge reaches a value the block needs (at least ``context``/``lookahead``; frames between
+    ``lookahead`` and ``right`` may hold anything). ``grid``: the largest time stride of any tensor."""
+
+    context: int
+    lookahead: int
+    left: int
+    right: int
+    grid: int
+
+
+def _conv_like(lo: int, hi: int, kernel: int, stride: int, dilation: int, padding: str) -> tuple[int, int]:
+    """Input range ``[lo', hi')`` a convolution or pooling reads for outputs ``[lo, hi)`` (TensorFlow's
+    "same" padding, for input lengths divisible by the stride)."""
+    span = dilation * (kernel - 1) + 1
+    pad_left = max(span - stride, 0) // 2 if padding == "same" else 0
+    return lo * stride - pad_left, (hi - 1) * stride - pad_left + span
+
+
+def _input_range(layer, lo: int, hi: int) -> tuple[int, int]:
+    """Input frames layer ``layer`` reads to produce output frames ``[lo, hi)`` (axis 2 of NHWC)."""
+    if getattr(layer, "data_format", "channels_last") != "channels_last":
+        raise ParameterError(f"{layer.name}: only channels_last layers are supported.")
+    if isinstance(layer, keras.layers.Conv2DTranspose):
+        k, s = layer.kernel_size[1], layer.strides[1]
+        if layer.dilation_rate[1] != 1 or layer.output_padding is not None:
+            raise ParameterError(f"{layer.name}: dilated or output-padded transposed convolutions are not supported.")
+        pad_left = max(k - s, 0) // 2 if layer.padding == "same" else 0
+        # input i writes outputs [i*s - pad_left, i*s - pad_left + k)
+        return -((-(lo + pad_left - k + 1)) // s), (hi - 1 + pad_left) // s + 1
+    if isinstance(layer, keras.layers.Conv2D):
+        return _conv_like(lo, hi, layer.kernel_size[1], layer.strides[1], layer.dilation_rate[1], layer.padding)
+    if isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
+        return _conv_like(lo, hi, layer.pool_size[1], layer.strides[1], 1, layer.padding)
+    if isinstance(layer, keras.layers.UpSampling2D):
+        f = layer.size[1]
+        return lo // f, (hi - 1) // f + 1
+    if isinstance(layer, _POINTWISE):
+        return lo, hi
+    raise ParameterError(f"time_reach: layer {layer.name} ({type(layer).__name__}) is not supported.")
+
+
+def _time_stride(layer) -> Fraction:
+    """How many input frames one output frame of ``layer`` spans (2 for a pooling, 1/2 for an upsampling)."""
+    if isinstance(layer, keras.layers.Conv2DTranspose):
+        return Fraction(1, layer.strides[1])
+    if isinstance(layer, keras.layers.Conv2D):
+        return Fraction(layer.strides[1])
+    if isinstance(layer, (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)):
+        return Fraction(layer.strides[1])
+    if isinstance(layer, keras.layers.UpSampling2D):
+        return Fraction(1, layer.size[1])
+    return Fraction(1)
+
+
+def time_reach(network: keras.Model) -> TimeReach:
+    """The receptive field of a functional Keras network along the time axis (chapter 9).
+
+    Walks the layer graph twice: forwards to find each tensor's time stride (its grid), backwards from
+    one output block of one grid unit to find the range of every tensor the block depends on. The
+    block is placed far from 0 so that no range is clipped; the result holds for any block on the grid.
+    """
+    nodes_by_depth = network._nodes_by_depth  # Keras 3 functional graph; depth 0 holds the outputs
+    depths = sorted(nodes_by_depth)
+    stride = {id(t): Fraction(1) for t in network.inputs}
+    for depth in reversed(depths):  # inputs first
+        for node in nodes_by_depth[depth]:
+            if node.is_input:
+                continue
+            s_in = {stride[id(t)] for t in node.input_tensors}
+            if len(s_in) != 1:
+                raise ParameterError(f"time_reach: {node.operation.name} joins tensors of different time strides.")
+            for t in node.outputs:
+                stride[id(t)] = s_in.pop() * _time_stride(node.operation) if s_in else stride[id(t)]
+    grid = int(max(stride.values()))
+    if any(s != 1 for s in (stride[id(t)] for t in network.outputs)):
+        raise ParameterError("time_reach: the network's output is not at the input's frame rate.")
+    a = 64 * grid * 16  # one grid unit far from frame 0
+    b = a + grid
+    needed = {id(t): (a, b) for t in network.outputs}
+    for depth in depths:  # outputs first: every consumer of a tensor before its producer
+        for node in nodes_by_depth[depth]:
+            if node.is_input:
+                continue
+            outs = [needed[id(t)] for t in node.outputs if id(t) in needed]
+            if not outs:
+                continue
+            lo, hi = _input_range(node.operation, min(r[0] for r in outs), max(r[1] for r in outs))
+            for t in node.input_tensors:
+                old = needed.get(id(t))
+                needed[id(t)] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+    (inp,) = network.inputs
+    lo, hi = needed[id(inp)]
+    left = max(a - r[0] * stride[k] for k, r in needed.items())
+    right = max(r[1] * stride[k] - b for k, r in needed.items())
+    return TimeReach(context=a - lo, lookahead=hi - b, left=int(math.ceil(left)), right=int(math.ceil(right)),
+                     grid=grid)
+
+
+def measured_reach(model: models.Denoiser, *, frames: int = 256, block: tuple[int, int] = (128, 136),
+                   seed: int = 0) -> tuple[int, int]:
+    """``(context, lookahead)`` measured by perturbation (chapter 9): each input frame of a random image
+    is changed in turn and the frames whose change moves the network's output on ``block`` give the
+    extent. A check on :func:`time_reach` (ReLUs and max-pooling could hide a dependency; they do not
+    for the trained release model)."""
+    rng = np.random.default_rng(seed)
+    shape = (1, model.frontend.n_bins if model.entry.input_kind == "linear" else model.cfg.n_mels, frames, 1)
+    base = rng.uniform(0.2, 0.8, shape).astype(np.float32)
+    batch = np.repeat(base, frames, axis=0)
+    for j in range(frames):
+        batch[j, :, j, 0] = rng.uniform(0.0, 1.0, shape[1])
+    run = tf.function(lambda x: model.network(x, training=False),
+                      input_signature=[tf.TensorSpec((None, shape[1], frames, 1), tf.float32)])
+    moved = []
+    for i in range(0, frames, 31):
+        # the unperturbed image rides in every batch: the same kernels compute it and its variants, so
+        # an unchanged output is bit-identical (a different batch size may change the rounding)
+        out = run(tf.constant(np.concatenate([base, batch[i:i + 31]]))).numpy()[:, :, block[0]:block[1]]
+        moved += [i + k for k in range(out.shape[0] - 1) if np.any(out[k + 1] != out[0])]
+    return block[0] - min(moved), max(moved) + 1 - block[1]
+
+
+# --------------------------------------------------------------------------------------------------
+# The head without the inverse STFT (Denoiser.reconstruct up to tf_istft)
+
+def _estimate(model: models.Denoiser, spec: tf.Tensor, out: tf.Tensor) -> tf.Tensor:
+    """Complex STFT estimate ``(batch, frames, n_freqs)`` from the noisy STFT and the network output,
+    exactly as :meth:`~digitdenoise.models.Denoiser.reconstruct` computes it before its inverse STFT."""
+    fe, cfg = model.frontend, model.cfg
+    n_freqs, n_frames = cfg.n_freqs, tf.shape(spec)[1]
+    if model.entry.head == "magnitude":
+        log_mag = fe.unscale(fe.from_image(out, n_freqs, n_frames, fill=0.0))
+        mag = tf.nn.relu(tf.exp(log_mag) - cfg.log_floor)
+        phase = spec / tf.cast(tf.maximum(tf.abs(spec), 1e-8), spec.dtype)
+        return tf.cast(mag, spec.dtype) * phase
+    if model.entry.head == "mel_gain":
+        noisy_mel = fe.mel_features(spec)
+        gain_mel = tf.exp((out - noisy_mel) * (fe.hi - fe.lo))[..., 0][:, :, :n_frames]
+        gain = tf.transpose(tf.einsum("bmt,mf->bft", gain_mel, model._mel_to_linear), [0, 2, 1])
+        return spec * tf.cast(gain, spec.dtype)
+    real = 1.0 + fe.from_image(out[..., :1], n_freqs, n_frames)
+    imag = fe.from_image(out[..., 1:], n_freqs, n_frames)
+    radius = tf.sqrt(real**2 + imag**2 + 1e-12)
+    scale = models.MASK_BOUND * tf.tanh(radius / models.MASK_BOUND) / radius
+    return spec * tf.complex(real * scale, imag * scale)
+
+
+_COMPILED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _compiled(model: models.Denoiser):
+    """``(stft, run)`` graphs for ``model``, traced once and shared by all its streams.
+
+    ``stft(padded samples (1, n))``: :func:`models.tf_stft` without its centre padding (a stream keeps
+    the padded signal itself). ``run(spec, keep_from, keep_to)``: the network on an STFT window
+    ``(1, frames, n_freqs)`` and the windowed inverse-FFT frames of the estimate on frames
+    ``[keep_from, keep_to)`` of it, ``(1, keep_to - keep_from, n_fft)``."""
+    fns = _COMPILED.get(model)
+    if fns is not None:
+        return fns
+    cfg, fe = model.cfg, model.frontend
+
+    @tf.function(input_signature=[tf.TensorSpec((1, None), tf.float32)])
+    def stft(x):
+        return tf.signal.stft(x, frame_length=cfg.n_fft, frame_step=cfg.hop_length, fft_length=cfg.n_fft,
+                              window_fn=models._hann, pad_end=False)
+
+    @tf.function(input_signature=[tf.TensorSpec((1, None, cfg.n_freqs), tf.complex64),
+                                  tf.TensorSpec((), tf.int32), tf.TensorSpec((), tf.int32)])
+    def run(spec, keep_from, keep_to):
+        if model.entry.input_kind == "mel":
+            image = fe.mel_features(spec)
+        else:
+            image = fe.to_image(fe.scale(tf.math.log(tf.abs(spec) + cfg.log_floor)))
+        out = model.network(image, training=False)
+        est = _estimate(model, spec, out)[:, keep_from:keep_to]
+        return tf.signal.irfft(est, fft_length=[cfg.n_fft]) * models._hann(cfg.n_fft)
+
+    _COMPILED[model] = (stft, run)
+    return stft, run
+
+
+# --------------------------------------------------------------------------------------------------
+# The streaming denoiser
+
+class StreamingDenoiser:
+    """Denoise a signal fed in pieces of any size, with the output of whole-clip processing (chapter 9).
+
+    ``process(samples)`` takes the next input samples (1-D float, model rate) and returns the output
+    samples that are final so far; ``flush()`` ends the stream and returns the rest. The outputs
+    concatenated have the input's length and equal ``training.denoise_signals(model, [x])[0]``
+    (``end="mirror"``) or ``model(x[None])[0]`` (``end="zeros"``) to float32 rounding. ``block_frames``
+    (a multiple of 8) is how many STFT frames one network call outputs in steady state; larger blocks
+    cost fewer calls and more latency (:attr:`latency_ms`). See the module docstring for the method.
+    """
+
+    def __init__(self, model: models.Denoiser, *, block_frames: int = 8, end: str = "mirror",
+                 max_call_frames: int = 2048):
+        if not isinstance(block_frames, (int, np.integer)) or block_frames <= 0 or block_frames % GRID:
+            raise ParameterError(f"block_frames={block_frames!r}: must be a positive multiple of {GRID} "
+                                 "(the pooling grid of the whole-clip pass).")
+        if end not in ENDS:
+            raise ParameterError(f"end={end!r}: choose one of {', '.join(ENDS)}.")
+        cfg = model.cfg
+        if cfg.win_length not in (None, cfg.n_fft):
+            raise ParameterError("streaming needs win_length == n_fft.")
+        self.model, self.cfg, self.end = model, cfg, end
+        self.block_frames = int(block_frames)
+        self.reach = time_reach(model.network)
+        if GRID % self.reach.grid:
+            raise ParameterError(f"the network's time grid ({self.reach.grid}) does not divide {GRID}.")
+        # frames a block waits for: its look-ahead, and at least as far as any tensor must reach, so the
+        # whole-clip pass's right edge (at or after the frames already seen) cannot be closer than that
+        self.lookahead = max(self.reach.lookahead, self.reach.right)
+        self._left = GRID * math.ceil(self.reach.left / GRID)  # history kept before a block
+        self.max_call_frames = max(int(max_call_frames), self.block_frames)
+        self._hop, self._n_fft, self._pad = cfg.hop_length, cfg.n_fft, cfg.n_fft // 2
+        self._window = models._hann(cfg.n_fft).numpy().astype(np.float64)
+        from .training import MIN_CONTEXT_S
+
+        self._min_samples = int(round(MIN_CONTEXT_S * cfg.sample_rate))
+        self._stft, self._run = _compiled(model)
+        self.reset()
+
+    # ---------------------------------------------------------------- properties
+    @property
+    def latency_samples(self) -> int:
+        """Algorithmic latency in samples: ``(block_frames + lookahead - 1) * hop + n_fft``."""
+        return (self.block_frames + self.lookahead - 1) * self._hop + self._n_fft
+
+    @property
+    def latency_ms(self) -> float:
+        """Algorithmic latency in milliseconds (456 ms for the release model with 8-frame blocks)."""
+        return 1000.0 * self.latency_samples / self.cfg.sample_rate
+
+    # ---------------------------------------------------------------- state
+    def reset(self) -> None:
+        """Forget the stream: the next :meth:`process` starts a new signal."""
+        self._received = 0  # real samples received
+        self._finished = False
+        # padded signal (n_fft/2 zeros, then the samples) from padded index _x0 on: what frames still need
+        self._x = np.zeros(self._pad, np.float32)
+        self._x0 = 0
+        self._tail = np.zeros(0, np.float32)  # the latest real samples (mirror extension at the end)
+        self._spec = np.zeros((0, self.cfg.n_freqs), np.complex64)  # STFT frames from frame _s0 on
+        self._s0 = 0
+        self._frames = 0  # STFT frames computed so far
+        self._done = 0  # frames whose estimate has been overlap-added (a multiple of block_frames until flush)
+        # overlap-add accumulators from padded sample index _y0 on; _emitted real samples returned so far
+        self._acc = np.zeros(0, np.float64)
+        self._env = np.zeros(0, np.float64)
+        self._y0 = 0
+        self._emitted = 0
+
+    # ---------------------------------------------------------------- feeding
+    def _add_samples(self, samples: np.ndarray) -> None:
+        self._x = np.concatenate([self._x, samples])
+        keep = max(self._min_samples, GRID * self._hop)
+        self._tail = np.concatenate([self._tail, samples])[-keep:]
+
+    def _compute_frames(self) -> None:
+        """STFT of every frame whose samples have all arrived (frame t spans padded [t*hop, t*hop + n_fft))."""
+        hop, n_fft = self._hop, self._n_fft
+        end = self._x0 + self._x.size
+        n_new = (end - n_fft) // hop + 1 - self._frames if end >= n_fft else 0
+        if n_new <= 0:
+            return
+        start = self._frames * hop - self._x0
+        segment = self._x[start:start + (n_new - 1) * hop + n_fft]
+        frames = self._stft(tf.constant(segment[None]))[0].numpy()
+        self._spec = np.concatenate([self._spec, frames])
+        self._frames += n_new
+        # drop samples no future frame reads
+        drop = self._frames * hop - self._x0
+        self._x, self._x0 = self._x[drop:], self._x0 + drop
+
+    def _process_frames(self, upto: int, *, final: bool) -> None:
+        """Estimate frames ``[_done, upto)`` and overlap-add them; windows of at most ``max_call_frames``."""
+        step = max(GRID, self.max_call_frames // self.block_frames * self.block_frames)
+        while self._done < upto:
+            a = self._done
+            # at the end, the last call takes every frame within reach of the end (see below)
+            last = final and upto - a <= step + self.lookahead
+            b = upto if last else min(upto, a + step)
+            w0 = max(0, a - self._left)
+            if last:
+                # the whole-clip right edge: frames up to the end, the front end pads to 8 with silence
+                w1 = upto
+            else:
+                # the real frames the block depends on, then silence frames it does not see
+                w1 = a + GRID * math.ceil((b - a + self.lookahead) / GRID)
+            window = self._spec[w0 - self._s0:min(w1, self._frames) - self._s0]
+            if window.shape[0] < w1 - w0:  # silence frames beyond the look-ahead: never seen by the block
+                window = np.concatenate([window, np.zeros((w1 - w0 - window.shape[0], window.shape[1]), window.dtype)])
+            frames = self._run(tf.constant(window[None]), tf.constant(a - w0, tf.int32),
+                               tf.constant(b - w0, tf.int32))[0].numpy()
+            self._overlap_add(a, frames.astype(np.float64))
+            self._done = b
+        # forget frames no later window reads
+        drop = max(0, self._done - self._left) - self._s0
+        if drop > 0:
+            self._spec, self._s0 = self._spec[drop:], self._s0 + drop
+
+    def _overlap_add(self, first: int, frames: np.ndarray) -> None:
+        hop, n_fft = self._hop, self._n_fft
+        end = (first + len(frames) - 1) * hop + n_fft
+        grow = end - (self._y0 + self._acc.size)
+        if grow > 0:
+            self._acc = np.concatenate([self._acc, np.zeros(grow)])
+            self._env = np.concatenate([self._env, np.zeros(grow)])
+        w2 = self._window**2
+        for k, frame in enumerate(frames):
+            s = (first + k) * hop - self._y0
+            self._acc[s:s + n_fft] += frame
+            self._env[s:s + n_fft] += w2
+
+    def _release(self, final_padded: int, limit: int | None = None) -> np.ndarray:
+        """Output samples at padded positions below ``final_padded`` not yet returned (real index
+        ``padded - n_fft/2``; at most ``limit`` real samples in all)."""
+        stop = final_padded - self._pad  # real index
+        if limit is not None:
+            stop = min(stop, limit)
+        if stop <= self._emitted:
+            return np.zeros(0, np.float32)
+        lo, hi = self._emitted + self._pad - self._y0, stop + self._pad - self._y0
+        out = (self._acc[lo:hi] / np.maximum(self._env[lo:hi], 1e-8)).astype(np.float32)
+        self._emitted = stop
+        self._acc, self._env, self._y0 = self._acc[hi:], self._env[hi:], self._y0 + hi
+        return out
+
+    def process(self, samples) -> np.ndarray:
+        """Feed the next samples (1-D, the model's rate); returns the output samples now final."""
+        if self._finished:
+            raise ParameterError("the stream was flushed: call reset() to start a new one.")
+        samples = np.asarray(samples, np.float32).reshape(-1)
+        if samples.size == 0:
+            return np.zeros(0, np.float32)
+        self._received += samples.size
+        self._add_samples(samples)
+        self._compute_frames()
+        # blocks whose look-ahead frames have all arrived
+        ready = (self._frames - self.lookahead - self._done) // self.block_frames
+        if ready > 0:
+            self._process_frames(self._done + ready * self.block_frames, final=False)
+        return self._release(self._done * self._hop)
+
+    def flush(self) -> np.ndarray:
+        """End the stream: pad it as the whole-clip path does, process the rest, return the last samples."""
+        if self._finished:
+            raise ParameterError("the stream was already flushed: call reset() to start a new one.")
+        self._finished = True
+        n = self._received
+        if n == 0:
+            return np.zeros(0, np.float32)
+        if self.end == "mirror":  # as training.denoise_signals: mirror to padded_length(max(n, minimum))
+            from .training import padded_length
+
+            extra = padded_length(max(n, self._min_samples), self.cfg) - n
+            if extra > 0:  # the tail holds the whole signal whenever extra could exceed it
+                self._add_samples(np.pad(self._tail, (0, extra), mode="symmetric")[-extra:])
+        self._add_samples(np.zeros(self._pad, np.float32))  # the centred STFT's end padding
+        self._compute_frames()
+        self._process_frames(self._frames, final=True)
+        return self._release(self._y0 + self._acc.size, limit=n)
+
+    def denoise(self, signal, chunk: int | None = None) -> np.ndarray:
+        """Stream a whole signal through in pieces of ``chunk`` samples (default: one block); for tests
+        and demonstrations."""
+        signal = np.asarray(signal, np.float32).reshape(-1)
+        chunk = chunk or self.block_frames * self._hop
+        self.reset()
+        parts = [self.process(signal[i:i + chunk]) for i in range(0, signal.size, chunk)]
+        parts.append(self.flush())
+        return np.concatenate(parts)

@@ -1,0 +1,98 @@
+"""The converged seed models (chapter 5).
+
+``make release-zoo`` trains each of the four seed rebuilds (``report_cae``, ``seed_unet``, ``mel_cnn``,
+``minimal_cae``) until its validation score stops improving, on the FSDD recipe of the previous release
+``fsdd-mask_unet``, and commits the weights with their configuration, history and ``quality.json`` under
+``models/release/zoo/<name>``. Chapter 5 loads them for every comparison (and trains only one short live
+run), chapter 6 evaluates them beside the release model. This module finds them and says whether each
+one's learning curve had flattened.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from . import models
+
+ZOO_FOLDER = Path("models") / "release" / "zoo"
+SEEDS: tuple[str, ...] = tuple(name for name, entry in models.ZOO.items() if entry.seed != "this book")
+VALIDATION_COLUMN = "val_si_sdr_improvement_db"  # the trainer's per-epoch score in dB (training.train_model)
+TAIL_SHARE = 0.2  # the last fifth of the epochs ...
+FLAT_DB = 0.2  # ... must gain less than this for a curve to count as flattened
+
+
+@dataclasses.dataclass(frozen=True)
+class Convergence:
+    """Whether a learning curve had flattened (chapter 5): ``tail_gain_db`` is the best validation
+    SI-SDR improvement of the whole run minus the best before its last ``tail_epochs`` epochs."""
+
+    epochs: int
+    tail_epochs: int
+    tail_gain_db: float
+    flattened: bool
+    recorded: bool = True  # False: the history has no per-epoch SI-SDR (runs older than the column)
+
+    @property
+    def verdict(self) -> str:
+        if not self.recorded:
+            return "no per-epoch SI-SDR recorded"
+        if math.isnan(self.tail_gain_db):
+            return "too few epochs to tell"
+        return "flattened" if self.flattened else "still improving"
+
+
+def convergence(history: pd.DataFrame, *, share: float = TAIL_SHARE, threshold_db: float = FLAT_DB) -> Convergence:
+    """The book's convergence criterion on a training history (chapter 5): the last ``share`` of the
+    epochs (at least one) gained less than ``threshold_db`` dB of validation SI-SDR improvement over the
+    best epoch before them. Fewer than two epochs, or a history without the per-epoch SI-SDR column,
+    cannot be judged (NaN gain, not flattened)."""
+    n = len(history)
+    tail = max(1, math.ceil(share * n))
+    if VALIDATION_COLUMN not in history.columns:
+        return Convergence(n, tail, float("nan"), False, recorded=False)
+    if n < 2:
+        return Convergence(n, tail, float("nan"), False)
+    scores = history[VALIDATION_COLUMN].astype(float)
+    gain = float(scores.max() - scores.iloc[:-tail].max())
+    return Convergence(n, tail, gain, gain < threshold_db)
+
+
+def release_zoo(folder: str | Path = ZOO_FOLDER, *, sample_rate: int | None = None) -> dict[str, Path]:
+    """The converged seed checkpoints in ``folder`` as ``{name: path}`` (chapter 5), in the zoo's order.
+    Only complete folders count (weights, configuration and history), and with ``sample_rate`` only
+    those whose features are at that rate; unless all four seeds qualify the result is empty, so a
+    chapter either compares all converged seeds or none."""
+    folder = Path(folder)
+    found = {}
+    for name in SEEDS:
+        path = folder / name
+        if not all((path / f).is_file() for f in ("model.keras", "feature_config.json", "history.csv")):
+            return {}
+        rate = json.loads((path / "feature_config.json").read_text()).get("sample_rate")
+        if sample_rate is not None and rate != sample_rate:
+            return {}
+        found[name] = path
+    return found
+
+
+def describe(path: str | Path) -> dict:
+    """One committed zoo checkpoint in a table row (chapter 5): epochs, training minutes, why training
+    stopped, the epoch kept, the convergence verdict and the recorded quality bar (``quality.json``:
+    SI-SDR improvement at -8 dB white noise on the FSDD test speaker), where present."""
+    path = Path(path)
+    info = json.loads((path / "train_config.json").read_text())
+    history = pd.read_csv(path / "history.csv")
+    conv = convergence(history)
+    row = {"epochs": len(history), "training time (min)": round(info.get("train_seconds", float("nan")) / 60, 1),
+           "stopped by": info.get("stopped", "?"), "epoch kept": info.get("best_epoch"),
+           "last-fifth gain (dB)": round(conv.tail_gain_db, 2), "curve": conv.verdict}
+    quality = path / "quality.json"
+    if quality.is_file():
+        model_row = json.loads(quality.read_text())["results"]["model"]
+        row["quality bar, SI-SDR impr. (dB)"] = round(model_row["si_sdr_improvement_db"], 2)
+    return row

@@ -1,0 +1,65 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from digitdenoise import zoo
+
+
+def _history(scores):
+    return pd.DataFrame({"epoch": np.arange(1, len(scores) + 1), zoo.VALIDATION_COLUMN: scores})
+
+
+def test_convergence_flags_a_curve_still_rising_in_its_last_fifth():
+    rising = zoo.convergence(_history([-8, -4, -1, 1, 2, 3, 4, 5, 6, 7]))
+    assert rising.tail_epochs == 2 and rising.tail_gain_db == pytest.approx(2.0)
+    assert not rising.flattened and rising.verdict == "still improving"
+
+
+def test_convergence_accepts_a_plateau_and_ignores_a_dip():
+    flat = zoo.convergence(_history([-8, -2, 1, 2.0, 2.1, 2.05, 1.9, 2.1, 2.15, 2.0]))
+    assert flat.tail_gain_db == pytest.approx(0.05)
+    assert flat.flattened and flat.verdict == "flattened"
+    worse = zoo.convergence(_history([-5, 1, 3, 2, 1]))  # the tail is below the best: no gain at all
+    assert worse.tail_gain_db == 0 and worse.flattened
+
+
+def test_convergence_cannot_judge_one_epoch_or_a_history_without_the_db_column():
+    assert zoo.convergence(_history([1.0])).verdict == "too few epochs to tell"
+    old = pd.DataFrame({"epoch": [1, 2, 3], "val_loss": [3.0, 2.0, 1.0]})
+    assert np.isnan(zoo.convergence(old).tail_gain_db)
+    assert zoo.convergence(old).verdict == "no per-epoch SI-SDR recorded"
+
+
+def _fake_checkpoint(folder, rate=8000):
+    folder.mkdir(parents=True)
+    (folder / "model.keras").write_bytes(b"")
+    (folder / "feature_config.json").write_text(json.dumps({"sample_rate": rate}))
+    _history([-3.0, 1.0, 1.1]).to_csv(folder / "history.csv", index=False)
+    (folder / "train_config.json").write_text(json.dumps({"train_seconds": 600, "stopped": "early stopping",
+                                                          "best_epoch": 3}))
+
+
+def test_release_zoo_needs_every_seed_at_the_requested_rate(tmp_path):
+    assert zoo.SEEDS == ("report_cae", "seed_unet", "mel_cnn", "minimal_cae")
+    for name in zoo.SEEDS[:-1]:
+        _fake_checkpoint(tmp_path / name)
+    assert zoo.release_zoo(tmp_path) == {}  # one seed missing: compare all or none
+    _fake_checkpoint(tmp_path / zoo.SEEDS[-1])
+    found = zoo.release_zoo(tmp_path, sample_rate=8000)
+    assert list(found) == list(zoo.SEEDS)
+    assert zoo.release_zoo(tmp_path, sample_rate=16000) == {}
+    row = zoo.describe(found[zoo.SEEDS[0]])
+    assert row["epochs"] == 3 and row["training time (min)"] == 10.0 and row["curve"] == "flattened"
+
+
+def test_committed_seed_checkpoints_beat_the_noisy_input_at_the_quality_bar():
+    found = zoo.release_zoo()
+    if not found:
+        pytest.skip("the converged seed checkpoints are not in this checkout (make release-zoo)")
+    for name, folder in found.items():
+        bar = json.loads((folder / "quality.json").read_text())
+        assert bar["snr_db"] == -8.0 and bar["noise"] == "white"
+        assert bar["results"]["model"]["si_sdr_improvement_db"] > 0, name
+        assert (folder / "model.keras").stat().st_size <= 2 * 1024 * 1024, name
