@@ -17,13 +17,17 @@ one JSON object. Like ``bench/run.py`` it reports, it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import platform
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _common import commit  # bench/_common.py (the script's folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "release" / "general-mask_unet"
@@ -122,6 +126,7 @@ def main() -> None:
     parser.add_argument("--worker", choices=ENGINES, default=None)
     parser.add_argument("--tflite", default=None)
     parser.add_argument("--onnx", default=None)
+    parser.add_argument("--out", default=None, help="also write the JSON here (e.g. bench/results/export_parity.json)")
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(_worker(args.worker, args.repeats, args.data_home, args.tflite, args.onnx)))
@@ -141,7 +146,13 @@ def main() -> None:
                 result["speed"].append({"engine": engine, "error": proc.stderr.strip().splitlines()[-1:]})
                 continue
             result["speed"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "commit": commit(),
+              "machine": {"platform": platform.platform(), "processor": platform.processor()}, **result}
     print(json.dumps(result, indent=2))
+    if args.out:
+        from digitdenoise._io import write_json
+
+        write_json(args.out, result)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,10 @@
 # * how to compare the speed of methods fairly: the same machine, the same run, pinned cores, a warm-up
 #   and repeated measurements;
 # * where the best model spends its time, and which changes to the inference path made it faster;
+# * how to export the model to one self-contained TensorFlow Lite file, and how to check that it denoises
+#   like the Keras model;
+# * what a network's receptive field along time is, how a streaming denoiser turns it into an exact
+#   block-by-block output, and what its algorithmic latency is made of;
 # * what it costs to prepare features, train the models and build this book.
 # ```
 #
@@ -24,15 +28,20 @@
 # `make bench` (`bench/run.py`), which measured every method in the same run on the machine named below;
 # the page only reads and plots its `bench/results/bench.json`. Every inference measurement ran in its
 # own process pinned to one or two cores, after a warm-up call, and is the median of several repeats.
+# One section runs live code instead: it exports the release model and streams audio through it, which
+# takes seconds.
 
 # %% tags=["parameters"]
-dataset = "fsdd"  # fsdd, audiomnist or audiomnist-sample (this page reads the benchmark file only)
+dataset = "fsdd"  # fsdd, audiomnist or audiomnist-sample (test clips of the deployment section)
 profile = "default"  # smoke, default or full
 data_home = None
 artifacts_dir = None  # None: artifacts/<dataset>-<profile>, as `digitdenoise run` uses
 seed = 0
-snr_db = -8.0
+snr_db = -8.0  # SNR of the noisy test clips that the deployment section exports and streams (dB)
 bench_file = "bench/results/bench.json"  # written by `make bench`
+export_bench_file = "bench/results/export_parity.json"  # recorded engine speeds (bench/export_parity.py)
+deploy_clips = 8  # test clips for the export and streaming checks
+block_frames = 8  # STFT frames per block of the streaming denoiser (a multiple of 8)
 target_rtf = 0.005  # the book's speed target for its best model: real-time factor on one core
 target_speedup = 20.0  # ... and how many times faster than the reference method (DeepFilterNet3)
 
@@ -80,7 +89,8 @@ glue("target_speedup9", f"{target_speedup:g}", display=False)
 # Two cautions. The RTF depends on the machine and on how many cores the method may use as much as on the
 # method, so RTFs are comparable only when measured on the same machine in the same run, as here. And the
 # RTF measures *throughput*, not *delay*: it says how much audio a method gets through per second, not how
-# long a listener waits for the first cleaned sample. This appendix measures throughput only.
+# long a listener waits for the first cleaned sample. The benchmark measures throughput only; the section
+# on streaming below works out the delay.
 #
 # ## The machine
 #
@@ -312,6 +322,320 @@ glue("arith9", arith, display=False)
 # py-spy) finds nearly all of its time inside TensorFlow's graph execution: the Python around the model
 # is not where the time goes. {glue:text}`arith9`
 #
+# ## Deploying the model: export and streaming
+#
+# The measurements above answer how much audio the best model gets through per second, inside a Python
+# process with TensorFlow. Putting the model to work raises two more questions. Can it run *without*
+# TensorFlow, in a phone app, a browser or a small container? And how long does a listener wait for the
+# cleaned sound when the audio arrives live, a few milliseconds at a time? This section answers both,
+# live, on the release model that the `denoise` command and the service use
+# (`inference.default_model_dir()`). The first cell below loads it, with a few noisy test clips to work on.
+
+# %% tags=["remove-input"]
+import time
+
+from digitdenoise import config, data, evaluation, export, inference, streaming, training
+
+run = config.resolve(dataset=dataset, profile=profile, data_home=data_home, artifacts_dir=artifacts_dir,
+                     seed=seed, snr_db=snr_db)
+deploy_dir = run.artifacts_dir / "deploy"  # the exported file goes here, never into the repository
+deploy_dir.mkdir(parents=True, exist_ok=True)
+
+# %%
+model_dir = inference.default_model_dir()
+model, info = training.load_denoiser(model_dir)
+sr = model.cfg.sample_rate
+# the release model works at FSDD's 8 kHz: another dataset's clips are used only if they share its rate
+clip_data = run.dataset if data.spec(run.dataset).working_rate == sr else "fsdd"
+test = evaluation.build_test_set(clip_data, run.data_home, seed=run.seed,
+                                 clips_per_speaker=run["clips_per_speaker"], max_clips=deploy_clips)
+noisy_fixed = test.noisy("recording", run.snr_db)
+clips = [noisy_fixed[i, :n] for i, n in enumerate(test.lengths)]  # each clip at its real length
+
+# %% tags=["remove-cell"]
+glue("dep_clips", len(clips), display=False)
+glue("dep_data", clip_data.upper() if clip_data == "fsdd" else clip_data, display=False)
+glue("dep_snr", f"{run.snr_db:g}", display=False)
+glue("dep_model", info.get("model", model.model_name), display=False)
+glue("dep_params", f"{model.network.count_params():,}", display=False)
+
+# %% [markdown]
+# The examples use {glue:text}`dep_clips` test clips of {glue:text}`dep_data`'s held-out speakers, each
+# mixed at its real length with a real noise recording at {glue:text}`dep_snr` dB (chapter 6's
+# `recording` condition).
+#
+# ### One file for any TFLite interpreter
+#
+# TensorFlow Lite (now called LiteRT) runs a model stored as one flat file of operators and constants,
+# with a small interpreter that exists for phones, microcontrollers and plain Python. The
+# export below puts the *whole* path into that file, waveform in and waveform out: the STFT, the scaled
+# log-magnitude image, the U-Net, the complex mask and the inverse STFT. The caller needs nothing but the
+# interpreter and a short JSON sidecar that records the feature settings.
+#
+# The converter accepts only its **built-in** operators (the alternative, TensorFlow's "select ops",
+# would ship much of TensorFlow inside the app), and three parts of the Keras graph have none, so
+# `export.export_forward` rewrites them with the same weights. The complex mask $c + id$ is applied to
+# the noisy STFT bin $a + ib$ in real arithmetic, as
+#
+# $$
+# (a + ib)(c + id) = (ac - bd) + i\,(ad + bc);
+# $$
+#
+# the inverse real FFT of each frame becomes one matrix product with a fixed matrix $M$ of cosines and
+# sines, $x = [\operatorname{Re} X,\ \operatorname{Im} X]\, M$ (the overlap-add becomes a few shifted
+# sums); and the trained weights are frozen into constants of the graph, because a bare interpreter
+# would leave Keras' variables uninitialised. `export.to_tflite` converts, runs the file once on a noise
+# probe and refuses to write it if its output differs from the Keras model's by more than a tolerance.
+#
+# The next cell exports the release model into this run's artifacts folder and denoises the test clips
+# with both engines. `export.TFLiteDenoiser` stands in for the Keras model wherever the library denoises,
+# so the same `training.denoise_signals` call runs either.
+
+# %%
+tflite_path = export.to_tflite(model_dir, deploy_dir / "model.tflite")
+engine = export.TFLiteDenoiser(tflite_path, num_threads=1)
+keras_out = training.denoise_signals(model, clips)
+tflite_out = training.denoise_signals(engine, clips)
+
+# %% [markdown]
+# **What to look for**: the last column, the largest difference between the two engines' output samples
+# on each clip, next to the size of the samples themselves (the column before it).
+
+# %% tags=["hide-input"]
+parity = pd.DataFrame({
+    "speaker": test.clips["speaker"], "digit": test.clips["digit"],
+    "seconds": [c.size / sr for c in clips],
+    "peak |Keras output|": [np.max(np.abs(k)) for k in keras_out],
+    "max |TFLite − Keras|": [np.max(np.abs(t - k)) for t, k in zip(tflite_out, keras_out)]})
+parity.set_index(["speaker", "digit"]).style.format(
+    {"seconds": "{:.2f}", "peak |Keras output|": "{:.3f}", "max |TFLite − Keras|": "{:.1e}"})
+
+# %% tags=["remove-cell"]
+max_diff = parity["max |TFLite − Keras|"].max()
+glue("dep_tfl_diff", f"{max_diff:.1e}", display=False)
+glue("dep_tfl_rel", f"{max_diff / parity['peak |Keras output|'].max():.0e}", display=False)
+glue("dep_tfl_mb", f"{tflite_path.stat().st_size / 1e6:.1f}", display=False)
+glue("dep_keras_mb", f"{(model_dir / 'model.keras').stat().st_size / 1e6:.1f}", display=False)
+glue("dep_weights_mb", f"{4 * model.network.count_params() / 1e6:.1f}", display=False)
+glue("dep_irfft_mb", f"{4 * 2 * model.cfg.n_freqs * model.cfg.n_fft / 1e6:.2f}", display=False)
+
+# %% [markdown]
+# Over these clips the two engines differ by at most {glue:text}`dep_tfl_diff`, about
+# {glue:text}`dep_tfl_rel` times the largest output sample: float32 rounding, because the rewritten graph
+# adds and multiplies in a different order, far below anything a listener could hear or a metric of
+# chapter 6 could resolve. The file `model.tflite` holds {glue:text}`dep_tfl_mb` MB, nearly all of it the
+# {glue:text}`dep_params` weights of the {glue:text}`dep_model` network at four bytes each
+# ({glue:text}`dep_weights_mb` MB), and most of the rest the constant matrix of the inverse FFT
+# ({glue:text}`dep_irfft_mb` MB); the Keras archive it came from holds {glue:text}`dep_keras_mb` MB.
+# What the file does not need is the TensorFlow runtime, which makes up most of the Keras model's
+# memory (the memory table above).
+#
+# ### Speed of the engines (recorded)
+#
+# Is the TFLite file also faster? An honest answer needs each engine timed alone, on one pinned core and
+# one thread, with repeats; inside a book build that shares its cores, the timings would be noise. The
+# script `bench/export_parity.py` does it properly, in about a minute;
+# `python bench/export_parity.py --out bench/results/export_parity.json` records its results where this
+# page looks. It times the Keras graph in float32 and bfloat16, the TFLite file, ONNX
+# Runtime if installed, and the streaming denoiser of the next part. {glue:text}`dep_bench_note`
+#
+# **What to look for**, if a table follows: the real-time factor of each engine, for the test windows as
+# one batch and for one clip per call (where fixed costs per call count), all on one thread.
+
+# %% tags=["hide-input"]
+export_bench = Path(export_bench_file)
+if export_bench.is_file():
+    recorded = json.loads(export_bench.read_text())
+    engines = pd.DataFrame([{"engine": r["engine"],
+                             **{f"RTF, {k}": v["rtf_median"] for k, v in r.items() if isinstance(v, dict)}}
+                            for r in recorded.get("speed", []) if "error" not in r]).set_index("engine")
+    display(engines.round(4))
+else:
+    print(f"{export_bench} not found: no recorded engine speeds to show.")
+
+# %% tags=["remove-cell"]
+if export_bench.is_file():
+    stamp = recorded.get("date") or time.strftime("%Y-%m-%d", time.localtime(export_bench.stat().st_mtime))
+    label = "recorded on" if "date" in recorded else "file written on"
+    per_call = engines.get("RTF, one clip per call")
+    fastest = (f" On one clip per call the fastest engine was {per_call.idxmin()} "
+               f"(RTF {per_call.min():.4f})."
+               if per_call is not None and per_call.notna().any() else "")
+    parity_rec = recorded.get("parity", {})
+    agree = (f" Its parity check on {parity_rec['clips']} clips found a largest difference of "
+             f"{parity_rec['tflite_max_abs_diff']:.1e} between TFLite and Keras."
+             if "tflite_max_abs_diff" in parity_rec else "")
+    glue("dep_bench_note", f"The table below is a recorded run ({label} {stamp[:10]}, read from "
+         f"{export_bench}), not measured during this build.{fastest}{agree}", display=False)
+else:
+    glue("dep_bench_note", f"This checkout has no {export_bench}, so this page shows no engine speeds; "
+         "run the command above to record them.", display=False)
+
+# %% [markdown]
+# ### Streaming: how far the model looks ahead
+#
+# A live denoiser receives audio in small pieces and must return cleaned audio as it goes, with a
+# bounded delay. The U-Net is convolutional along time, so each output STFT frame depends on a *window* of
+# input frames around it, its **receptive field** along time: the frames before it (its context) and the
+# frames after it (its **look-ahead**). The network is *non-causal*: its convolutions are centred, and
+# every pooling level doubles how far one more convolution sees, so an output frame needs input from
+# hundreds of milliseconds in the future. `streaming.time_reach` works the field out from the layers.
+#
+# A streaming denoiser that gives *exactly* the whole-clip output therefore cannot release a frame
+# before its look-ahead has arrived. `streaming.StreamingDenoiser` collects the input, computes STFT
+# frames as their samples complete, and runs the network on one block of $B$ frames at a time, together
+# with the context before it and the $L$ look-ahead frames after it; it overlap-adds the block's inverse
+# STFT and releases every sample that no later frame can still change. Blocks are a multiple of
+# {glue:text}`dep_grid` frames, the step of the U-Net's deepest level, so every block sees its input
+# aligned as in a whole-clip pass. The oldest sample of a block has waited for the block, the look-ahead
+# and one STFT window of $N$ samples (less one hop $h$, which the block's last frame shares with it), so
+# the **algorithmic latency** is
+#
+# $$
+# \text{latency} = \underbrace{B\,h}_{\text{block}} + \underbrace{L\,h}_{\text{look-ahead}}
+#   + \underbrace{(N - h)}_{\text{window} - \text{hop}} = (B + L - 1)\,h + N \ \text{samples}.
+# $$
+#
+# Computation time comes on top, and each block's network call must finish within a block's duration for
+# the stream to keep up (`bench/export_parity.py` times the streaming denoiser too). The next cell asks for
+# the field, feeds the test clips, played back to back as one live signal, to a streaming denoiser in
+# pieces of random sizes (as a sound card with an irregular buffer might deliver them), and denoises the
+# same signal in one whole-clip call for comparison.
+
+# %%
+reach = streaming.time_reach(model.network)
+live = np.concatenate(clips)
+stream = streaming.StreamingDenoiser(model, block_frames=block_frames)
+rng = np.random.default_rng(run.seed)
+pieces, progress, start = [], [], 0
+while start < live.size:
+    size = int(rng.integers(1, 400))  # an irregular piece of input, up to 50 ms at 8 kHz
+    pieces.append(stream.process(live[start:start + size]))
+    start += size
+    progress.append((min(start, live.size), sum(p.size for p in pieces)))  # samples in, samples out
+pieces.append(stream.flush())
+streamed = np.concatenate(pieces)
+whole = training.denoise_signals(model, [live])[0]
+print(f"receptive field: {reach.context} frames back, {reach.lookahead} ahead, on a grid of {reach.grid}")
+print(f"latency: {stream.latency_samples} samples = {stream.latency_ms:.0f} ms")
+
+# %% tags=["remove-cell"]
+cfg9, hop = model.cfg, model.cfg.hop_length
+ms = 1000 / sr  # milliseconds per sample
+glue("dep_grid", reach.grid, display=False)
+glue("dep_grid_ms", f"{reach.grid * hop * ms:.0f}", display=False)
+glue("dep_field_ms", f"{(reach.context + reach.grid + reach.lookahead) * hop * ms:.0f}", display=False)
+glue("dep_context", reach.context, display=False)
+glue("dep_field_ahead", reach.lookahead, display=False)
+glue("dep_lookahead", stream.lookahead, display=False)  # L: at least the field's look-ahead
+glue("dep_reach_ms", f"{stream.lookahead * hop * ms:.0f}", display=False)
+glue("dep_block", stream.block_frames, display=False)
+glue("dep_hop", hop, display=False)
+glue("dep_hop_ms", f"{hop * ms:g}", display=False)
+glue("dep_nfft", cfg9.n_fft, display=False)
+glue("dep_block_ms", f"{stream.block_frames * hop * ms:.0f}", display=False)
+glue("dep_window_ms", f"{(cfg9.n_fft - hop) * ms:.0f}", display=False)
+glue("dep_latency_samples", f"{stream.latency_samples:,}", display=False)
+glue("dep_latency_ms", f"{stream.latency_ms:.0f}", display=False)
+glue("dep_live_s", f"{live.size / sr:.1f}", display=False)
+glue("dep_pieces", len(pieces) - 1, display=False)
+glue("dep_stream_diff", f"{np.max(np.abs(streamed - whole)):.1e}", display=False)
+glue("dep_stream_len", "the same length as" if streamed.size == live.size else "a different length from",
+     display=False)
+glue("dep_causal_ms", f"{((stream.block_frames - 1) * hop + cfg9.n_fft) * ms:.0f}", display=False)
+glue("dep_frame_ms", f"{cfg9.n_fft * ms:.0f}", display=False)
+
+# %% [markdown]
+# The U-Net's field reaches {glue:text}`dep_context` frames back and {glue:text}`dep_field_ahead` frames
+# ahead, at a hop of {glue:text}`dep_hop` samples ({glue:text}`dep_hop_ms` ms) per frame. With blocks
+# of $B$ = {glue:text}`dep_block` frames, $L$ = {glue:text}`dep_lookahead`, $h$ = {glue:text}`dep_hop`
+# and $N$ = {glue:text}`dep_nfft`, the formula gives
+# {glue:text}`dep_latency_samples` samples, **{glue:text}`dep_latency_ms` ms**: {glue:text}`dep_block_ms`
+# ms of block, {glue:text}`dep_reach_ms` ms of look-ahead and {glue:text}`dep_window_ms` ms of window.
+# The {glue:text}`dep_live_s` s signal went in as {glue:text}`dep_pieces` pieces of random sizes; the
+# streamed output has {glue:text}`dep_stream_len` the input and differs from the whole-clip output by at
+# most {glue:text}`dep_stream_diff`, float32 rounding again. Carrying the right state (the frames of
+# context, the unfinished overlap-add) makes block-by-block processing exact, not an approximation.
+#
+# {numref}`fig-stream-reach` shows both sides of the latency. On the left, one sample in the middle of
+# the signal is changed by a click, and both versions are denoised whole; the curve is how much each
+# output frame changed, in dB below the output's peak. On the right, how many samples the streaming
+# denoiser had released against how many it had received, after each piece. **What to look for**: on
+# the left, how far *before* the click (negative times) the output changes, and that beyond some
+# distance it does not change at all (no curve drawn: the samples are bit for bit the same); on the
+# right, the distance between the staircase and the dotted diagonal of an instantaneous denoiser.
+
+# %% mystnb={"figure": {"caption": "Left: change of the whole-clip output, per STFT hop, when one input sample in the middle of the signal is changed, in dB below the output's peak (gaps: no change at all); dashed lines: the network's reach, dotted line: the streaming latency. Right: output samples released against input samples received, after each irregular piece (staircase), with the diagonal of an instantaneous denoiser and that diagonal shifted by the latency.", "name": "fig-stream-reach"}} tags=["hide-input"]
+centre = live.size // 2
+clicked = live.copy()
+clicked[centre] += 0.5 * np.max(np.abs(live))  # one sample changed: a click
+pair = np.asarray(model(np.stack([live, clicked]), training=False))  # one batch: same rounding in both rows
+change = np.abs(pair[1] - pair[0])
+changed = np.flatnonzero(change)
+per_hop = change[: change.size // hop * hop].reshape(-1, hop).max(axis=1)
+t_ms = (np.arange(per_hop.size) * hop + hop / 2 - centre) * ms
+level = np.where(per_hop > 0, 20 * np.log10(np.maximum(per_hop, 1e-30) / np.max(np.abs(pair[0]))), np.nan)
+
+fig, (ax_click, ax_stair) = plt.subplots(1, 2, figsize=(12, 3.8))
+ax_click.plot(t_ms, level, lw=1)
+for edge in (-stream.lookahead, reach.context):  # look-ahead before the click, context after it
+    ax_click.axvline(edge * hop * ms, ls="--", color="grey", lw=0.8,
+                     label="network's reach" if edge < 0 else None)
+ax_click.axvline(-stream.latency_ms, ls=":", color="black", label="streaming latency")
+ax_click.legend(loc="upper right", fontsize="small")
+ax_click.set(xlim=(-1.4 * stream.latency_ms, 1.4 * stream.latency_ms),
+             xlabel="Time relative to the click (ms)", ylabel="Change of the output (dB re peak)",
+             title="Which outputs one input sample reaches")
+received, released = np.array(progress).T / sr
+ax_stair.step(received, released, where="post", label="streaming denoiser")
+lim = live.size / sr
+ax_stair.plot([0, lim], [0, lim], ls=":", color="black", label="no delay")
+ax_stair.plot([0, lim], [-stream.latency_ms / 1000, lim - stream.latency_ms / 1000], ls="--", color="grey",
+              label="delayed by the latency")
+ax_stair.set(xlim=(0, lim), ylim=(0, lim), xlabel="Input received (s)", ylabel="Output released (s)",
+             title="Samples out against samples in")
+ax_stair.legend(loc="upper left", fontsize="small")
+fig.tight_layout()
+plt.show()
+
+# %% tags=["remove-cell"]
+back_ms, ahead_ms = (centre - changed[0]) * ms, (changed[-1] - centre) * ms
+glue("dep_back_ms", f"{back_ms:.0f}", display=False)
+glue("dep_ahead_ms", f"{ahead_ms:.0f}", display=False)
+glue("dep_back_vs_latency", "less than" if back_ms < stream.latency_ms else "not less than", display=False)
+lag = np.array([i - o for i, o in progress]) * ms
+glue("dep_lag_max", f"{lag.max():.0f}", display=False)
+steady = np.array([i for i, _ in progress]) > stream.latency_samples  # after the first output
+glue("dep_lag_min", f"{(lag[steady] if steady.any() else lag).min():.0f}", display=False)
+
+# %% [markdown]
+# On the left, the click changes the output from {glue:text}`dep_back_ms` ms before it to
+# {glue:text}`dep_ahead_ms` ms after it, and not one sample outside that span. The span is a little wider
+# than the network's reach (dashed) because the click falls into several overlapping STFT frames, each
+# output frame is spread back over a whole window, and a frame at the start of a pooling block needs the
+# same look-ahead as the block's last frame. It reaches back {glue:text}`dep_back_vs_latency` the latency
+# (dotted): an exact streaming denoiser cannot release a sample that a later input could still change, and
+# the latency is the longest it holds a sample back. On the right, the output trails the input by between
+# {glue:text}`dep_lag_min` and {glue:text}`dep_lag_max` ms once it has started: the staircase runs along
+# the dashed line in steps of whole blocks, whatever the sizes of the input pieces.
+#
+# **Why hundreds of milliseconds, and what a causal model would change.** The look-ahead is the price of
+# the U-Net's design, not of streaming. Its convolutions are centred, so every one of them looks as far
+# ahead as back, and each pooling level doubles the span of a step: at the deepest level one step is
+# {glue:text}`dep_grid` frames ({glue:text}`dep_grid_ms` ms), and the few convolutions there account for
+# much of the reach. That is why every output frame depends on up to {glue:text}`dep_field_ms` ms of input
+# around it, and also part of why the model denoises well: it hears how a word continues before deciding
+# what is noise. A **causal** network (convolutions padded on the past side only, or recurrent layers, as
+# in the real-time peers of chapter 6, RNNoise {cite:p}`valin2018rnnoise` and DeepFilterNet3
+# {cite:p}`schroeter2023deepfilternet3`, which look ahead by a few short frames at most) has $L = 0$, or
+# close to it. The formula then leaves the block and the window: {glue:text}`dep_causal_ms` ms with this
+# STFT and blocks of {glue:text}`dep_block` frames, and down to one window, {glue:text}`dep_frame_ms` ms,
+# for a network that can update frame by frame. That is a bound, not a measured model: without the future,
+# a network of the same size usually removes less noise, and a small causal model for this book's task is
+# future work. One more difference from the `denoise` command: its do-no-harm guard (chapter 6) judges the
+# whole output against the whole input, which a stream never has, so the streaming denoiser returns the
+# model's output unguarded.
+#
 # ## Feature extraction and training
 #
 # The first table times four ways of turning FSDD's clips into log-magnitude features, in clips per
@@ -408,13 +732,21 @@ else:
 #   {glue:text}`target_rtf9`, this run {glue:text}`rtf_target`.
 # * Removing the one-second window, compiling the graph and using bfloat16 sped the best model's path up
 #   by {glue:text}`path_gains9`; the network is now {glue:text}`net_share`% of a model call.
+# * `export.to_tflite` writes the whole waveform-to-waveform model as one {glue:text}`dep_tfl_mb` MB
+#   TensorFlow Lite file of built-in operators, which matches the Keras model on the test clips to
+#   {glue:text}`dep_tfl_diff`. Fed block by block with its state carried along, `StreamingDenoiser`
+#   reproduces the whole-clip output (to {glue:text}`dep_stream_diff`); the U-Net's look-ahead of
+#   {glue:text}`dep_lookahead` frames sets its algorithmic latency, block + look-ahead + window − hop, to
+#   {glue:text}`dep_latency_ms` ms with {glue:text}`dep_block`-frame blocks. Only a causal network could
+#   bring that down substantially.
 # * Features are prepared fastest by {glue:text}`feat_best9`; a default build of the book takes
 #   {glue:text}`book_total9`, {glue:text}`book_top_share9`% of it in {glue:text}`book_top9`.
 #
 # ## Exercises
 #
-# Each exercise reruns this appendix with the project's runner (it only reads `bench/results/bench.json`,
-# so it takes seconds in any profile) or asks you to edit one cell.
+# Each exercise reruns this appendix with the project's runner (it reads `bench/results/bench.json` and
+# runs the deployment section's short checks, so it takes well under a minute in any profile) or asks you
+# to edit one cell.
 # A run with `-p` writes the executed chapter to `artifacts/<dataset>-<profile>/exercises/`, never over the
 # book's own page (`--out` chooses another folder).
 #
@@ -428,8 +760,17 @@ else:
 # 3. **Short clips or a long stream?** In the same cell, change `"FSDD test speaker"` in the definition
 #    of `best1` to `"60 s stream"`. How does the best model's one-core RTF differ between many short
 #    calls and a few long ones, and which fixed costs per call could explain the difference?
-# 4. **Your own arithmetic.** Using the formula above and the one-core RTFs in the table, work out how
-#    long the best model and DeepFilterNet3 would each take to clean one hour of recordings. Then, in the
-#    cell that builds the `rtf` table, add the line `rtf["audio s per s"] = 1 / rtf["rtf"]` just before
-#    the line `table = ...`, add `"audio s per s"` to the `values` list of that line, run the appendix
-#    again and check your answer against the new columns.
+# 4. **Your own arithmetic.** Using the RTF formula at the top of the appendix and the one-core RTFs in
+#    the table, work out how long the best model and DeepFilterNet3 would each take to clean one hour of
+#    recordings. Then, in the cell that builds the `rtf` table, add the line
+#    `rtf["audio s per s"] = 1 / rtf["rtf"]` just before the line `table = ...`, add `"audio s per s"` to
+#    the `values` list of that line, run the appendix again and check your answer against the new columns.
+# 5. **Bigger blocks.** Run `digitdenoise run --chapters 9 --profile default -p block_frames 32`. Work out
+#    the new latency with the formula first, then compare it with the page. Does the streamed output still
+#    match the whole-clip output? How do the staircase's steps change, and why might a deployment accept
+#    the longer delay (count the network calls: each call has fixed costs, as exercise 3 shows)? Then try
+#    `-p block_frames 12` and explain the error with the U-Net's pooling grid.
+# 6. **How exact is exact?** In the cell that calls `export.to_tflite`, add `tolerance=1e-9` to the call
+#    and run the appendix again. The export now refuses to write the file: what difference does the error
+#    report, and why does a graph with the same weights differ at all? Looking at the peak outputs in the
+#    parity table, which tolerance would you choose, and why is the default of `1e-4` safe?

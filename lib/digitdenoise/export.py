@@ -293,9 +293,15 @@ def to_tflite(model_dir_or_denoiser, out_path: str | Path, *, check: bool = True
     frozen = convert_variables_to_constants_v2(export_forward(model).get_concrete_function())
     converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen], tf.Module())
     converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]  # no Flex: self-contained
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        flatbuffer = converter.convert()
+    logger = tf.get_logger()  # the converter logs the temporary files it writes; keep pages and terminals quiet
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            flatbuffer = converter.convert()
+    finally:
+        logger.setLevel(level)
     meta = _checked_meta(model, info, "tflite",
                          lambda x: TFLiteDenoiser(flatbuffer, model.feature_config, model_name=info.get("model"))(x),
                          check, tolerance, seed)
