@@ -84,3 +84,54 @@ def test_heads_reach_a_high_ceiling_with_the_clean_target(name, fsdd_table):
     out = model.format_ceiling(noisy, clean)
     assert evaluation.si_sdr_table(clean, noisy, out, lengths)["si_sdr_improvement"].mean() > 10
     assert models.build_denoiser("mask_unet", CFG8).format_ceiling(noisy, clean) is None
+
+
+# ---------------------------------------------------------------------------------------------- small_tcn
+def test_small_model_fits_the_budget_and_the_release_models_conventions():
+    """The small model (issue: <= 100,000 parameters) reads mask_unet's input image and writes an output
+    of mask_unet's shape, and is trained like it (complex-mask head, SI-SDR loss, clipnorm 1.0)."""
+    entry = models.zoo_entry("small_tcn")
+    assert (entry.input_kind, entry.head, entry.loss, entry.clipnorm, entry.seed) == (
+        "linear", "complex_mask", "si_sdr", 1.0, "this book")
+    model = models.build_denoiser("small_tcn", CFG8)
+    assert model.network.count_params() <= 100_000
+    assert model.network.count_params() == 98_542
+    release = models.build_denoiser("mask_unet", CFG8)
+    _, image = model.frontend.features(tf.zeros((2, CFG8.n_samples)))
+    assert model.network(image).shape == release.network(image).shape == (2, 128, image.shape[2], 2)
+    with pytest.raises(ParameterError, match="multiple of 16"):
+        models.small_tcn((120, None, 1))
+
+
+def test_small_model_denoises_a_real_fsdd_clip(data_home):
+    """Through build_denoiser with the default features, a real recording of its own (not one-second)
+    length keeps its length and stays finite, by the Keras call and by the denoise path; untrained, the
+    zero-initialised mask layer leaves the signal as it is."""
+    import soundfile as sf
+
+    clean, sr = sf.read(data_home / "fsdd" / "recordings" / "7_jackson_3.wav", dtype="float32")
+    assert sr == CFG8.sample_rate and clean.size != CFG8.n_samples
+    noisy = (clean + 0.02 * np.random.default_rng(4).standard_normal(clean.size)).astype(np.float32)
+    model = models.build_denoiser("small_tcn", CFG8)
+    y = model(noisy[None]).numpy()[0]
+    assert y.shape == noisy.shape and np.isfinite(y).all()
+    assert np.corrcoef(noisy, y)[0, 1] > 0.999
+    (z,) = training.denoise_signals(model, [noisy])
+    assert z.shape == noisy.shape and np.isfinite(z).all()
+
+
+def test_small_model_is_causal_up_to_its_lookahead():
+    """Changing input frame j changes exactly output frames j - lookahead .. j - lookahead + 128 (4 frames
+    of encoder context and 124 of the TCN): the time reach the streaming latency rests on."""
+    net = models.small_tcn((128, None, 1))
+    rng = np.random.default_rng(5)
+    for w in net.trainable_weights:  # random weights: the zero-initialised output layer hides nothing
+        w.assign(rng.normal(0.0, 0.3, w.shape).astype(np.float32))
+    image = rng.uniform(0.0, 1.0, (1, 128, 200, 1)).astype(np.float32)
+    base = net(image).numpy()
+    for j in (10, 150):
+        changed = image.copy()
+        changed[0, :, j, 0] = rng.uniform(0.0, 1.0, 128)
+        moved = np.flatnonzero(np.abs(net(changed).numpy() - base).max(axis=(0, 1, 3)) > 0)
+        look = models.SMALL_TCN_LOOKAHEAD
+        assert (moved.min(), moved.max()) == (j - look, min(j - look + 128, 199))

@@ -1,5 +1,6 @@
-"""The model zoo (chapter 5): four seed architectures rebuilt from their descriptions, and the book's
-own best model, all wrapped so that every one of them maps a noisy waveform to a denoised waveform.
+"""The model zoo (chapter 5): four seed architectures rebuilt from their descriptions, the book's own
+best model and its small, causal counterpart (:func:`small_tcn`), all wrapped so that every one of them
+maps a noisy waveform to a denoised waveform.
 
 A denoiser here is three parts:
 
@@ -9,11 +10,11 @@ A denoiser here is three parts:
 * a **network**: one of :data:`ZOO`;
 * a **head** that turns the network output back into audio with the noisy phase: an estimated
   magnitude (seed models), a mel-domain gain spread back to linear frequency (the mel seed), or a
-  bounded complex mask (the best model).
+  bounded complex mask (the best model and the small model).
 
 Seed networks are trained on their own feature-domain losses (MSE or binary cross-entropy between
-scaled spectrograms, as the seeds did); the best model is trained end to end on the waveform with a
-negative SI-SDR loss. See :mod:`digitdenoise.training`.
+scaled spectrograms, as the seeds did); the best and the small model are trained end to end on the
+waveform with a negative SI-SDR loss. See :mod:`digitdenoise.training`.
 """
 
 from __future__ import annotations
@@ -241,6 +242,110 @@ def mask_unet(input_shape, *, base: int = 16, depth: int = 4) -> keras.Model:
     return keras.Model(inp, out, name="mask_unet")
 
 
+# --------------------------------------------------------------------------------------------------
+# The small model: the release model's job at a fraction of its cost
+
+SMALL_TCN_LOOKAHEAD = 2  # frames of future input small_tcn sees (16 ms at 8 kHz, hop 64)
+
+
+def _band_down(x, filters, *, freq_kernel=3):
+    """Encoder stage on a time-major ``(batch, frames, bands, channels)`` tensor: a convolution over
+    2 frames (the current one and the one before: causal) and ``freq_kernel`` bands, stride 2 along
+    frequency, so the number of bands halves; leaky ReLU. No batch norm at these resolutions: on one CPU
+    thread its two extra passes over the large tensors cost about 40% of the network's time, while a
+    convolution, its bias and the activation run as one fused operation."""
+    x = keras.layers.ZeroPadding2D(((1, 0), (freq_kernel // 2, freq_kernel // 2)))(x)  # past frame, band edges
+    x = keras.layers.Conv2D(filters, (2, freq_kernel), strides=(1, 2))(x)
+    return keras.layers.LeakyReLU(0.1)(x)
+
+
+def _band_up(x, filters):
+    """Decoder stage: doubles the number of bands without a transposed convolution (sub-pixel upsampling
+    along frequency). A convolution over 3 bands of one frame makes ``2 * filters`` channels per band;
+    a reshape turns each band's two halves into two adjacent bands of ``filters`` channels (time-major
+    layout puts bands next to channels in memory, so this reshape copies nothing); leaky ReLU."""
+    bands = x.shape[2]
+    x = keras.layers.Conv2D(2 * filters, (1, 3), padding="same")(x)
+    x = keras.layers.Reshape((-1, 2 * bands, filters))(x)
+    return keras.layers.LeakyReLU(0.1)(x)
+
+
+def _causal_tcn_block(x, dilation: int, kernel: int):
+    """Residual block on per-frame vectors ``(batch, frames, features)``: a depthwise convolution along
+    time over ``kernel`` frames spaced ``dilation`` apart, all in the past (zero padding on the left
+    only), then a pointwise layer that mixes all features (all bands) of the frame."""
+    y = keras.layers.ZeroPadding1D((dilation * (kernel - 1), 0))(x)
+    y = keras.layers.DepthwiseConv1D(kernel, dilation_rate=dilation, use_bias=False)(y)
+    y = keras.layers.BatchNormalization(momentum=0.9)(y)  # momentum as mask_unet's (see _double_conv)
+    y = keras.layers.ReLU()(y)
+    y = keras.layers.Conv1D(x.shape[-1], 1)(y)
+    y = keras.layers.BatchNormalization(momentum=0.9)(y)
+    return keras.layers.Add()([x, y])
+
+
+def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_channels: int = 8,
+              dilations: tuple[int, ...] = (1, 2, 4, 8, 16), kernel: int = 5,
+              lookahead: int = SMALL_TCN_LOOKAHEAD) -> keras.Model:
+    """The book's small model: a causal convolutional recurrent-style network (CRN, as in CRUSE or
+    GTCRN) with a dilated temporal convolution network (TCN) where those have a GRU. Same input image
+    and same two-channel complex-mask output as :func:`mask_unet`, so it trains with the same head,
+    loss, trainer and recipes. With the defaults at 8 kHz (128 bins): 98,542 parameters and 27 M
+    multiply-adds per second of audio (``mask_unet``: 484,578 and 562 M).
+
+    * **Look-ahead shift.** The input is moved ``lookahead`` frames earlier (silence appended), so the
+      causal layers below see ``lookahead`` frames of future. Every later layer is causal in time.
+    * **Encoder** (time-major ``(batch, frames, bands, channels)``): four stages (:func:`_band_down`)
+      of ``channels`` = 8, 12, 16, 16 filters, each halving the bands: 128 -> 64 -> 32 -> 16 -> 8
+      bands of 500 Hz (a learned sub-band compression of the spectrum). The first stage looks at 5
+      bins, the others at 3 bands; each also looks 1 frame back.
+    * **Temporal model**: the 8 bands x 16 channels of a frame are one 128-feature vector (batch
+      normalised); five residual blocks (:func:`_causal_tcn_block`) of depthwise causal convolutions
+      (5 taps, dilations 1, 2, 4, 8, 16) with full pointwise mixing across bands: 124 frames (about
+      1 s, the training window) of past context. A GRU would step through the frames one at a time:
+      in TensorFlow on one CPU thread about 30 us a frame, so one GRU layer alone would cost a
+      real-time factor of about 0.004 on a long stream, more than this whole network
+      (``bench/small_model.py`` measures it); the convolutions process all frames at once.
+    * **Decoder**: four sub-pixel upsampling stages (:func:`_band_up`), each after adding the encoder
+      output of the same resolution (skip connections), back to 128 bins of ``out_channels``
+      channels; a zero-initialised 1x1 convolution makes the 2 mask channels (the identity mask at
+      the start, like ``mask_unet``).
+
+    Time reach: output frame ``t`` depends on input frames ``t + lookahead - 128 .. t + lookahead``
+    (128 past frames: 4 from the encoder, 124 from the TCN), ``t - 126 .. t + 2`` by default. So a
+    streaming implementation keeps 128 frames of state and waits for ``lookahead`` frames. Algorithmic
+    latency, counted as in :mod:`digitdenoise.streaming` (the oldest sample of a hop, released once the
+    look-ahead frames are complete): ``lookahead * hop + n_fft`` samples, 384 samples = **48 ms** at
+    8 kHz with the default 2 frames (32 ms of STFT window, 16 ms of look-ahead); the release model
+    needs 456 ms.
+    """
+    n_bins = input_shape[0]
+    if n_bins % 2 ** len(channels):
+        raise ParameterError(f"small_tcn halves the {n_bins} frequency bins {len(channels)} times; the number "
+                             f"of bins must be a multiple of {2 ** len(channels)}.")
+    if lookahead < 0:
+        raise ParameterError(f"lookahead={lookahead}: must be 0 (causal) or more frames.")
+    inp = keras.Input(input_shape)  # (batch, bins, frames, 1), as every zoo network
+    x = keras.layers.Permute((2, 1, 3))(inp)  # time-major (batch, frames, bins, 1)
+    if lookahead:
+        x = keras.layers.Cropping2D(((lookahead, 0), (0, 0)))(x)  # drop the first frames ...
+        x = keras.layers.ZeroPadding2D(((0, lookahead), (0, 0)))(x)  # ... and append silence (0 = silence)
+    skips = []
+    for level, filters in enumerate(channels):
+        x = _band_down(x, filters, freq_kernel=5 if level == 0 else 3)
+        skips.append(x)
+    bands, width = x.shape[2], x.shape[3]
+    x = keras.layers.Reshape((-1, bands * width))(x)  # one feature vector per frame
+    x = keras.layers.BatchNormalization(momentum=0.9)(x)  # normalised bottleneck (cheap: 128 values a frame)
+    for dilation in dilations:
+        x = _causal_tcn_block(x, dilation, kernel)
+    x = keras.layers.Reshape((-1, bands, width))(x)
+    for skip, filters in zip(reversed(skips), (*reversed(channels[:-1]), out_channels)):
+        x = _band_up(keras.layers.Add()([x, skip]), filters)
+    x = keras.layers.Conv2D(2, 1, kernel_initializer="zeros", bias_initializer="zeros")(x)
+    out = keras.layers.Permute((2, 1, 3))(x)  # back to (batch, bins, frames, 2)
+    return keras.Model(inp, out, name="small_tcn")
+
+
 @dataclasses.dataclass(frozen=True)
 class ZooEntry:
     """One model of the zoo: how to build it, what it sees, what it outputs and how it is trained."""
@@ -267,6 +372,10 @@ ZOO: dict[str, ZooEntry] = {
                             "2 conv + pool, 2 deconv + upsample, sigmoid; BCE on spectrograms"),
     "mask_unet": ZooEntry("mask_unet", mask_unet, "this book", "linear", "complex_mask", "si_sdr", 1e-3,
                           "U-Net 16-128, bounded complex mask, noisy phase corrected; SI-SDR on waveforms",
+                          clipnorm=1.0),
+    "small_tcn": ZooEntry("small_tcn", small_tcn, "this book", "linear", "complex_mask", "si_sdr", 1e-3,
+                          "99 k-parameter causal CRN: strided band encoder, dilated causal TCN, sub-pixel "
+                          "decoder with skips, bounded complex mask, 48 ms latency; SI-SDR on waveforms",
                           clipnorm=1.0),
 }
 BEST_MODEL = "mask_unet"
