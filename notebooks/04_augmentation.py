@@ -485,7 +485,11 @@ audio.players(dict(zip(voice_labels, voice_audio)), sr, title="speechocean762, t
 # * **band**: white noise kept between two random frequencies (a fan, an engine);
 # * **hum**: mains hum, a low fundamental and its harmonics at random levels;
 # * **modulated**: noise whose level rises and falls at a random rate (a machine, wipers, a washer);
-# * **clicks**: short bursts at random times (a keyboard, crackle, a dripping tap).
+# * **clicks**: short bursts at random times (a keyboard, crackle, a dripping tap);
+# * **tonal**: sirens and alarms, a pitch and a few of its harmonics that wail up and down, glide, step
+#   between two or three tones or beep on and off. They are here because their harmonics look like those
+#   of a voice: a mask network that has never met a siren tends to keep it as if it were speech, and the
+#   held-out Hu test files that chapter 6 measures on include sirens and alarms.
 #
 # {numref}`fig-noise-families` shows {glue:text}`gen_window_s` s of one draw of each family next to one of the
 # Hu training noises (file {glue:text}`gen_hu_example`). Every noise is scaled to the same level (unit RMS)
@@ -510,6 +514,20 @@ hu_stem = str(rng_noise.choice(hu_nonspeech.file_names("train")))
 hu_recording = noise.load_noise_recordings(hu_nonspeech.ensure(run.data_home, names=[hu_stem]), sr, names=[hu_stem])[hu_stem]
 families[f"hu/{hu_stem}"] = noise.excerpt(hu_recording, target.size, rng_noise)
 glue("gen_hu_example", hu_stem, display=False)
+# the tonal draw's lowest line (its pitch) in each sounding frame (within 6 dB of the loudest frame, so
+# not where a beep starts or stops): the lowest spectral peak within 23 dB of the frame's strongest (a
+# harmonic is never more than 20 dB above the fundamental), far above the faint floor
+tonal_freqs, _, tonal_stft = scipy.signal.stft(families["tonal"], sr, nperseg=cfg.n_fft,
+                                               noverlap=cfg.n_fft - cfg.hop_length)
+tonal_db = 10 * np.log10(np.abs(tonal_stft) ** 2 + 1e-20)
+tonal_frame_db = 10 * np.log10(np.sum(10 ** (tonal_db / 10), axis=0))
+tonal_track = []
+for frame in tonal_db[:, tonal_frame_db > tonal_frame_db.max() - 6].T:
+    peaks, _ = scipy.signal.find_peaks(frame, height=frame.max() - 23)
+    tonal_track.append(tonal_freqs[peaks[0] if peaks.size else np.argmax(frame)])
+tonal_lo, tonal_hi = np.percentile(tonal_track, [5, 95])
+glue("gen_tonal_track", f"stays at about {np.median(tonal_track):,.0f} Hz" if tonal_hi < 1.06 * tonal_lo
+     else f"moves between {tonal_lo:,.0f} and {tonal_hi:,.0f} Hz", display=False)
 # the tilt draw's slope: a straight-line fit of its power spectrum (dB) against octaves
 tilt_freqs, tilt_psd = scipy.signal.welch(families["tilt"], sr, nperseg=cfg.n_fft)
 tilt_slope = np.polyfit(np.log2(tilt_freqs[1:]), 10 * np.log10(tilt_psd[1:]), 1)[0]
@@ -522,7 +540,8 @@ glue("gen_tilt_where", "most of its power sits in the lowest rows" if tilt_slope
 family_specs = {name: plots.spectrogram_db(n, cfg.n_fft, cfg.hop_length)
                 for name, n in families.items()}
 vmax = max(s.max() for s in family_specs.values())
-fig, axes = plt.subplots(2, 3, figsize=(15, 6.5), sharex=True, sharey=True, layout="constrained")
+n_cols = int(np.ceil(len(family_specs) / 2))
+fig, axes = plt.subplots(2, n_cols, figsize=(4.5 * n_cols, 6.5), sharex=True, sharey=True, layout="constrained")
 for ax, (name, s) in zip(axes.flat, family_specs.items()):
     img = plots.spectrogram_panel(ax, s, sr, cfg.hop_length, title=name, vmin=vmax - 80, vmax=vmax,
                                   n_fft=cfg.n_fft)
@@ -538,7 +557,11 @@ plt.show()
 # pink and brown noise apart. **band** is a horizontal stripe: energy between two frequencies, little outside.
 # **hum** is a set of thin horizontal lines, evenly spaced, at the fundamental and its multiples.
 # **modulated** brightens and darkens across the whole panel as its level rises and falls in time. **clicks**
-# are thin vertical streaks: a click is so short that its energy spreads over every frequency. A real
+# are thin vertical streaks: a click is so short that its energy spreads over every frequency. **tonal** is
+# a stack of thin lines that bend, slant or jump together, each a multiple of the lowest one: one pitch and
+# its harmonics moving as the siren wails or the alarm changes tone, broken into dashes when it beeps. In
+# this draw the lowest line, the pitch, {glue:text}`gen_tonal_track` (in nine of ten frames where it
+# sounds). A real
 # recording mixes such features and changes over time, which is why both kinds are in the recipe.
 #
 # Each noise mixed with one {glue:text}`gen_window_s` s training window (the first window the recipe keeps of
@@ -546,8 +569,8 @@ plt.show()
 # the level it has in the mixture.
 #
 # **Listen for** how differently the same SNR sounds from family to family. A noise that keeps to a few
-# frequencies (hum, a band) or to a few moments (clicks, the quiet phases of a modulated noise) leaves
-# much of the speech clear, while a broad, steady noise such as a tilt covers it everywhere at once.
+# frequencies (hum, a band, a siren) or to a few moments (clicks, the quiet phases of a modulated noise)
+# leaves much of the speech clear, while a broad, steady noise such as a tilt covers it everywhere at once.
 
 # %% tags=["hide-input"]
 family_snr_db = 0.0
@@ -685,7 +708,7 @@ audio.players({"as recorded": sentence,
 descriptions = {"recording": "an excerpt of a Hu training recording", "white": "white noise",
                 "tilt": "generated: random spectral slope", "band": "generated: random band",
                 "hum": "generated: mains hum", "modulated": "generated: level rising and falling",
-                "clicks": "generated: random clicks",
+                "clicks": "generated: random clicks", "tonal": "generated: sirens and alarms",
                 "babble": (f"{general.babble_talkers[0]}-{general.babble_talkers[1]} "
                            "training talkers"),
                 "clean": "no noise: the target is the input"}

@@ -15,11 +15,34 @@ def _band_share(y, lo, hi):
     return spectrum[(hz >= lo) & (hz <= hi)].sum() / spectrum.sum()
 
 
+def _frames(y, n_fft=256, hop=128):
+    """Power spectra of the frames within 10 dB of the loudest one (a beeping alarm's "on" frames)."""
+    from scipy.signal import stft
+
+    _, _, z = stft(np.asarray(y, np.float64), SR, nperseg=n_fft, noverlap=n_fft - hop, boundary=None)
+    power = np.abs(z) ** 2 + 1e-20
+    energy = power.sum(axis=0)
+    return power[:, energy > energy.max() / 10]
+
+
+def _flatness(y):
+    """Median spectral flatness (geometric over arithmetic mean of the power spectrum) of the loud
+    frames: about 0.56 for white noise, near 0 when a few narrow lines hold the energy."""
+    power = _frames(y)
+    return float(np.median(np.exp(np.mean(np.log(power), axis=0)) / np.mean(power, axis=0)))
+
+
+def _dominant_hz(y):
+    """The strongest frequency of each loud frame (Hz)."""
+    power = _frames(y, n_fft=512, hop=128)
+    return np.argmax(power, axis=0) * SR / 512
+
+
 @pytest.mark.parametrize("family", augment.FAMILIES)
 def test_every_family_is_unit_rms_and_reproducible(family):
     a = augment.draw_family(family, 8000, SR, 3)
     b = augment.draw_family(family, 8000, SR, 3)
-    assert a.dtype == np.float32 and np.allclose(a, b)
+    assert a.dtype == np.float32 and a.shape == (8000,) and np.allclose(a, b)
     assert abs(np.sqrt(np.mean(a.astype(np.float64) ** 2)) - 1) < 1e-4
     assert not np.allclose(a, augment.draw_family(family, 8000, SR, 4))
 
@@ -45,6 +68,68 @@ def test_clicks_are_impulsive():
     y = augment.clicks(SR, SR, 5.0, 0)
     kurtosis = np.mean(y**4) / np.mean(y**2) ** 2
     assert kurtosis > 10  # Gaussian noise has 3
+
+
+def test_white_noise_is_spectrally_flat_and_hum_is_not():  # the yardstick of the tonal tests below
+    assert _flatness(augment.tilt_noise(SR, 0.0, 0)) > 0.4
+    assert _flatness(augment.hum(SR, SR, 50.0, 10, 0)) < 0.1
+
+
+@pytest.mark.parametrize("sr", [8000, 16000])
+@pytest.mark.parametrize("kind", augment.TONAL_KINDS)
+def test_tonal_noise_is_seeded_at_the_requested_length_and_rate(kind, sr):
+    a = augment.tonal_noise(12345, sr, kind, 400.0, 900.0, 2.0, seed=7)
+    assert a.dtype == np.float32 and a.shape == (12345,)
+    assert np.array_equal(a, augment.tonal_noise(12345, sr, kind, 400.0, 900.0, 2.0, seed=7))
+    assert not np.allclose(a, augment.tonal_noise(12345, sr, kind, 400.0, 900.0, 2.0, seed=8))
+    assert abs(np.sqrt(np.mean(a.astype(np.float64) ** 2)) - 1) < 1e-4
+    spectrum = np.abs(np.fft.rfft(a.astype(np.float64))) ** 2
+    hz = np.fft.rfftfreq(a.size, 1 / sr)
+    assert spectrum[hz > 0.46 * sr].sum() / spectrum.sum() < 0.01  # no harmonic above 0.45 sr, only the floor
+
+
+@pytest.mark.parametrize("kind", augment.TONAL_KINDS)
+def test_tonal_noise_keeps_its_energy_in_a_few_narrow_lines(kind):
+    for seed in range(5):
+        assert _flatness(augment.tonal_noise(SR, SR, kind, 300.0, 600.0, 3.0, seed=seed)) < 0.05
+
+
+@pytest.mark.parametrize("kind", ["sweep", "chirp"])
+def test_a_sweeping_tonal_noise_moves_its_pitch(kind):
+    for seed in range(5):
+        dominant = _dominant_hz(augment.tonal_noise(2 * SR, SR, kind, 300.0, 900.0, 2.0, seed=seed))
+        low, high = np.percentile(dominant, [5, 95])
+        assert high / low > 1.8  # the strongest line travels most of the way from low_hz to high_hz (x3)
+        assert np.mean(np.abs(np.diff(dominant)) > 0) > 0.5  # and keeps moving
+
+
+def test_tonal_steps_hold_two_or_three_tones_and_a_held_tone_stays_put():
+    for seed in range(5):
+        dominant = _dominant_hz(augment.tonal_noise(2 * SR, SR, "steps", 400.0, 600.0, 4.0, seed=seed))
+        values, counts = np.unique(np.round(dominant / 25) * 25, return_counts=True)
+        assert 2 <= (counts >= 0.1 * dominant.size).sum() <= 3 and counts[counts >= 0.1 * dominant.size].sum() > 0.8 * dominant.size
+    held = _dominant_hz(augment.tonal_noise(SR, SR, "sweep", 500.0, 500.0, 2.0, seed=0))
+    assert np.ptp(held) <= 2 * SR / 512
+
+
+def test_tonal_beeps_switch_the_sound_on_and_off():
+    y = augment.tonal_noise(2 * SR, SR, "sweep", 900.0, 900.0, 1.0, beeps_hz=3.0, seed=0).astype(np.float64)
+    level = 10 * np.log10(np.mean(y[: y.size // 160 * 160].reshape(-1, 160) ** 2, axis=1))  # 20 ms blocks
+    assert np.mean(level < level.max() - 15) > 0.15 and np.mean(level > level.max() - 6) > 0.25
+
+
+def test_tonal_noise_rejects_bad_parameters():
+    with pytest.raises(ParameterError, match="tonal kind"):
+        augment.tonal_noise(SR, SR, "siren", 400.0, 800.0, 1.0)
+    with pytest.raises(ParameterError, match="high_hz"):
+        augment.tonal_noise(SR, SR, "sweep", 800.0, 400.0, 1.0)
+    with pytest.raises(ParameterError, match="high_hz"):
+        augment.tonal_noise(SR, SR, "sweep", 800.0, 3900.0, 1.0)  # above 0.45 sr: no room for the fundamental
+
+
+def test_drawn_tonal_noise_is_a_few_narrow_lines():
+    flatness = [_flatness(augment.draw_family("tonal", SR, SR, seed)) for seed in range(40)]
+    assert np.median(flatness) < 0.02 and max(flatness) < 0.2
 
 
 def test_random_channel_changes_the_spectrum_but_not_the_timing():
@@ -105,6 +190,18 @@ def test_mixer_draws_every_condition_at_the_stated_snr(mixer):
         assert abs(share[kind] - p) < 0.04
 
 
+def test_the_general_mixer_draws_tonal_noise(mixer):
+    recipe = augment.Recipe(weights=(("tonal", 1.0),))
+    only_tonal = augment.GeneralMixer(mixer.clean, mixer.speakers, {}, [], [], SR, recipe=recipe, seed=3)
+    for index in range(6):
+        noisy, clean, name, snr = only_tonal.pair(index, 0)
+        assert name == "tonal" and only_tonal.describe(index, 0)["kind"] == "tonal"
+        added = noisy.astype(np.float64) - clean
+        # a few narrow lines (white noise: about 0.56), and not a steep low rumble (its strongest bin lies
+        # below 140 Hz, whereas the tonal fundamental starts at 150 Hz)
+        assert _flatness(added) < 0.05 and np.mean(_dominant_hz(added) >= 140) > 0.9
+
+
 def test_babble_with_one_talker_keeps_the_target_louder():
     recipe = augment.Recipe()
     assert recipe.snr_bounds("babble", 1)[0] == 0.0
@@ -114,6 +211,9 @@ def test_babble_with_one_talker_keeps_the_target_louder():
 
 def test_recipe_round_trips_and_rejects_unknown_conditions():
     recipe = augment.Recipe()
+    weights = dict(recipe.weights)
+    assert set(augment.FAMILIES) <= set(weights) and weights["tonal"] > 0
+    assert abs(sum(weights.values()) - 1) < 1e-9
     assert augment.Recipe.from_dict(recipe.to_dict()) == recipe
     with pytest.raises(ParameterError, match="unknown or repeated"):
         augment.Recipe(weights=(("thunder", 1.0),))

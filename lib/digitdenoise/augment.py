@@ -6,8 +6,8 @@ and everyday noises it can make speech worse (chapter 6 measures it). This modul
 general model trains on instead:
 
 * **generated noise families** beyond three colours: a random spectral tilt, band-limited noise, mains
-  hum with harmonics, amplitude-modulated noise and clicks (:data:`FAMILIES`), so that a noise's shape,
-  not one recording, is what the model learns to remove;
+  hum with harmonics, amplitude-modulated noise, clicks and sirens and alarms (:data:`FAMILIES`), so that
+  a noise's shape, not one recording, is what the model learns to remove;
 * **babble from sentences** of 1-6 training talkers (:func:`sentence_babble`), with the digit's speaker
   the louder one when few talkers compete (:meth:`Recipe.snr_bounds`);
 * **channel variation** (:func:`random_channel`): a random microphone-like tilt, band limits and level,
@@ -30,7 +30,10 @@ from .config import check_choice, check_number
 from .errors import DataError, ParameterError
 from .noise import coloured_noise, excerpt, mix_at_snr
 
-FAMILIES = ("tilt", "band", "hum", "modulated", "clicks")
+FAMILIES = ("tilt", "band", "hum", "modulated", "clicks", "tonal")
+
+#: How :func:`tonal_noise` moves its pitch: up and down, in glides, or in steps between held tones.
+TONAL_KINDS = ("sweep", "chirp", "steps")
 
 
 def _rng(seed) -> np.random.Generator:
@@ -129,6 +132,83 @@ def clicks(n_samples: int, sr: int, rate_hz: float, seed=None) -> np.ndarray:
     return _unit(out)
 
 
+def tonal_noise(n_samples: int, sr: int, kind: str, low_hz: float, high_hz: float, rate_hz: float,
+                beeps_hz: float | None = None, seed=None) -> np.ndarray:
+    """Sirens and alarms (chapter 4): a fundamental and a few harmonics whose pitch moves between
+    ``low_hz`` and ``high_hz``, ``rate_hz`` times a second, in one of :data:`TONAL_KINDS`:
+
+    * ``sweep``: up and down smoothly (a sine or a triangle on a log-frequency scale): a wailing siren
+      at a slow rate, a yelp or warble at a fast one, a horn or buzzer with vibrato when ``high_hz`` is
+      close to ``low_hz`` (equal: a held tone);
+    * ``chirp``: a glide from one end to the other, up or down, that starts again;
+    * ``steps``: two or three held tones in turn (``low_hz``, ``high_hz`` and sometimes the geometric
+      mean between them), ``rate_hz`` changes a second: a two-tone "hi-lo" alarm.
+
+    ``beeps_hz`` gates the sound on and off that many times a second (a beeping alarm: on for a random
+    30-80 % of each period, with 3 ms ramps; a window that would be mostly off starts with a beep);
+    ``None`` keeps it on. One to eight harmonics, at random levels that fall on average, random phases;
+    harmonics whose frequency would pass 0.45 ``sr`` are left out. A faint white floor (-40 to -20 dB)
+    fills the spectrum between the lines. Unit RMS."""
+    check_choice("tonal kind", kind, TONAL_KINDS)
+    check_number("low_hz", low_hz, minimum=20, maximum=0.45 * sr)
+    check_number("high_hz", high_hz, minimum=low_hz, maximum=0.45 * sr)
+    check_number("rate_hz", rate_hz, minimum=0.01, maximum=50)
+    if beeps_hz is not None:
+        check_number("beeps_hz", beeps_hz, minimum=0.1, maximum=50)
+    rng = _rng(seed)
+    t = np.arange(n_samples) / sr
+    cycles = rate_hz * t + rng.uniform(0, 1)
+    if kind == "sweep":
+        if rng.random() < 0.5:
+            position = 0.5 * (1 - np.cos(2 * np.pi * cycles))  # sine
+        else:
+            position = 1 - 2 * np.abs(cycles % 1.0 - 0.5)  # triangle
+    elif kind == "chirp":
+        position = (cycles % 1.0) ** np.exp(rng.uniform(np.log(0.5), np.log(2.0)))  # straight or curved glide
+        if rng.random() < 0.5:
+            position = 1 - position  # gliding down
+    else:
+        levels = np.array([0.0, 1.0] if rng.random() < 0.7 else [0.0, 0.5, 1.0])
+        position = rng.permutation(levels)[np.floor(cycles).astype(np.int64) % levels.size]
+    pitch = low_hz * (high_hz / low_hz) ** position  # Hz, sample by sample
+    phase = 2 * np.pi * np.cumsum(pitch) / sr
+    tone = np.zeros(n_samples)
+    slope = rng.uniform(0.0, 1.0)
+    for k in range(1, int(rng.integers(1, 9)) + 1):
+        if k > 1 and k * high_hz >= 0.45 * sr:
+            break
+        level = 10 ** (rng.uniform(-20, 0) / 20) / k**slope
+        tone += level * np.sin(k * phase + rng.uniform(0, 2 * np.pi))
+    if beeps_hz is not None:
+        duty, offset = rng.uniform(0.3, 0.8), rng.uniform(0, 1)
+        gate = ((beeps_hz * t + offset) % 1.0 < duty).astype(np.float64)
+        if gate.mean() < 0.2:
+            gate = ((beeps_hz * t) % 1.0 < duty).astype(np.float64)
+        ramp = np.hanning(max(3, int(0.003 * sr)))
+        tone *= np.convolve(gate, ramp / ramp.sum(), mode="same")
+    out = _unit(tone) + 10 ** (rng.uniform(-40, -20) / 20) * rng.standard_normal(n_samples)
+    return _unit(out)
+
+
+def _tonal_draw(n_samples: int, sr: int, rng: np.random.Generator) -> np.ndarray:
+    """One siren or alarm with parameters in the ranges of the Hu collection's *training* alarms and
+    sirens, with a margin (chapter 4); the test files were not consulted for the ranges."""
+    top = min(2000.0, 0.45 * sr)  # the highest fundamental: the training sirens reach about 1.5 kHz
+    kind = str(rng.choice(TONAL_KINDS, p=[0.5, 0.2, 0.3]))
+    if kind == "sweep" and rng.random() < 0.4:  # a held horn or buzzer (n38, n41, n42), barely moving
+        ratio, rate = rng.uniform(1.0, 1.06), np.exp(rng.uniform(np.log(0.2), np.log(5)))
+    elif kind == "sweep":  # wail (n33, n34: under one sweep a second) to yelp (n31: about 3)
+        ratio, rate = np.exp(rng.uniform(np.log(1.2), np.log(2.8))), np.exp(rng.uniform(np.log(0.2), np.log(5)))
+    elif kind == "chirp":  # repeated glides (n37: one every 0.65 s)
+        ratio, rate = np.exp(rng.uniform(np.log(1.3), np.log(2.8))), np.exp(rng.uniform(np.log(0.3), np.log(4)))
+    else:  # two-tone alarms (n36: 1.25 apart, 0.8 s per tone): a major second to a minor sixth, 0.5-4 a second
+        ratio, rate = np.exp(rng.uniform(np.log(1.12), np.log(1.6))), np.exp(rng.uniform(np.log(0.5), np.log(4)))
+    # lowest fundamental: the training alarms start at about 260 Hz (n41); 200 Hz leaves a margin
+    low = float(np.exp(rng.uniform(np.log(200.0), np.log(top / ratio))))
+    beeps = float(np.exp(rng.uniform(np.log(0.5), np.log(8)))) if rng.random() < 0.3 else None
+    return tonal_noise(n_samples, sr, kind, low, min(low * float(ratio), top), float(rate), beeps, seed=rng)
+
+
 def draw_family(family: str, n_samples: int, sr: int, seed=None) -> np.ndarray:
     """One random member of a generated noise family (:data:`FAMILIES`), its parameters drawn from
     ``seed`` (chapter 4)."""
@@ -145,6 +225,11 @@ def draw_family(family: str, n_samples: int, sr: int, seed=None) -> np.ndarray:
     if family == "modulated":
         return modulated_noise(n_samples, sr, float(np.exp(rng.uniform(np.log(0.5), np.log(20)))),
                                float(rng.uniform(0.5, 1.0)), rng)
+    if family == "tonal":  # a second siren or alarm sounds at the same time in a fifth of the draws
+        out = _tonal_draw(n_samples, sr, rng)
+        if rng.random() < 0.2:
+            out = _unit(out + 10 ** (rng.uniform(-10, 0) / 20) * _tonal_draw(n_samples, sr, rng))
+        return out
     return clicks(n_samples, sr, float(np.exp(rng.uniform(np.log(2), np.log(60)))), rng)
 
 
@@ -201,9 +286,9 @@ class Recipe:
     speaker, and each of two is at most about 1 dB louder, so "the target" stays well defined. ``gain_db`` is the range of the overall level change and
     ``channel_share`` the share of clips passed through :func:`random_channel` first."""
 
-    weights: tuple[tuple[str, float], ...] = (("recording", 0.34), ("white", 0.08), ("tilt", 0.08), ("band", 0.06),
-                                              ("hum", 0.05), ("modulated", 0.05), ("clicks", 0.04),
-                                              ("babble", 0.20), ("clean", 0.10))
+    weights: tuple[tuple[str, float], ...] = (("recording", 0.34), ("white", 0.08), ("tilt", 0.07), ("band", 0.05),
+                                              ("hum", 0.04), ("modulated", 0.04), ("clicks", 0.03),
+                                              ("tonal", 0.05), ("babble", 0.20), ("clean", 0.10))
     snr_range: tuple[float, float] = (-10.0, 20.0)
     babble_talkers: tuple[int, int] = (1, 6)
     babble_min_snr: tuple[float, float] = (0.0, -4.0)
