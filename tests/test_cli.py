@@ -1,7 +1,9 @@
-"""The ``denoise`` command's ``--strength`` option (chapter 8): validated before anything is read, and
-passed through to the model's output."""
+"""The command line: the ``denoise`` command's ``--strength`` option (chapter 8), validated before anything
+is read and passed through to the model's output, and ``digitdenoise export`` (appendix 9)."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
@@ -46,3 +48,20 @@ def test_denoise_help_explains_strength(capsys):
         cli.denoise_main(["--help"])
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps the help to the terminal
     assert "--strength S" in text and "from 0 (the input unchanged) to 1" in text and "18 dB at 0.5" in text
+
+
+def test_export_writes_a_checked_tflite_file_and_refuses_to_overwrite(tmp_path, capsys):
+    from digitdenoise import export
+
+    out = tmp_path / "release.tflite"
+    assert cli.main(["export", "--out", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert out.read_bytes()[4:8] == b"TFL3" and "largest difference from the Keras model" in printed.out
+    meta = json.loads(export.sidecar_path(out).read_text())
+    assert meta["check_max_abs_diff"] <= 1e-4 and meta["feature_config"]["sample_rate"] == 8000
+    assert "XNNPACK" not in printed.err  # the runtime's start-up note stays off the terminal
+    before = out.stat().st_mtime_ns
+    assert cli.main(["export", "--out", str(out)]) == 2
+    assert "--overwrite" in capsys.readouterr().err and out.stat().st_mtime_ns == before
+    assert cli.main(["export", "--out", str(tmp_path / "missing" / "m.tflite")]) == 2
+    assert "does not exist" in capsys.readouterr().err

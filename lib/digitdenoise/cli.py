@@ -11,6 +11,7 @@ Errors the user can fix print one line (``error: ...``) and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -83,6 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--validation-speakers", nargs="+", default=None, metavar="SPEAKER",
                        help="validate on these speakers (default: the seeded draw; FSDD recipe)")
     train.add_argument("--out", required=True, help="output folder (resumes if it holds a checkpoint)")
+    exp = sub.add_parser("export", help="export a saved model to one TFLite or ONNX file (appendix 9)")
+    exp.add_argument("--model", default=None, help="saved model folder (default: the release model)")
+    exp.add_argument("--format", choices=("tflite", "onnx"), default="tflite",
+                     help="tflite (needs only TensorFlow) or onnx (needs the 'export' extra)")
+    exp.add_argument("--out", required=True, help="the file to write (its .json sidecar goes beside it)")
+    exp.add_argument("--overwrite", action="store_true", help="replace an existing file")
     book = sub.add_parser("book", help="fetch data, run every chapter, build the book")
     _add_run_args(book)
     book.add_argument("--offline", action="store_true", help="never download; fail if data is missing")
@@ -225,6 +232,8 @@ def _main(args) -> int:
                                       speakers=prepared.train_speakers)
         print(f"trained {args.model} for {len(result.history)} epochs ({result.stopped}) in "
               f"{result.seconds:.0f} s; saved to {result.out_dir}")
+    elif args.command == "export":
+        _export(args)
     elif args.command == "build":
         print(f"book: {_build(Path(args.root).resolve(), strict=not args.no_strict)}")
     elif args.command == "book":
@@ -239,6 +248,26 @@ def _main(args) -> int:
         print(f"  total (with data check and build) {time.perf_counter() - start:7.1f} s")
         print(f"\nbook: {index}")
     return 0
+
+
+def _export(args) -> None:
+    """``digitdenoise export``: the model's whole waveform-to-waveform graph in one file (appendix 9),
+    checked against the Keras model before it is written (atomically)."""
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise ParameterError(f"--out {out} exists; pass --overwrite to replace it.")
+    if out.parent and not out.parent.is_dir():
+        raise ParameterError(f"--out {out}: the folder {out.parent} does not exist.")
+    _load_tensorflow_quietly()
+    from . import export, inference
+
+    folder = Path(args.model) if args.model else inference.default_model_dir()
+    convert = export.to_tflite if args.format == "tflite" else export.to_onnx
+    path = convert(folder, out)
+    meta = json.loads(export.sidecar_path(path).read_text())
+    check = meta.get("check_max_abs_diff")
+    print(f"{args.format}: {path} ({path.stat().st_size / 1e6:.1f} MB) from {folder}"
+          + (f"; largest difference from the Keras model on the check: {check:.1e}" if check is not None else ""))
 
 
 def _train_general(args) -> None:
