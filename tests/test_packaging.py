@@ -17,7 +17,7 @@ def _norm(spec):
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + [d for extra in ("book", "test", "peers")
+    wanted = project["dependencies"] + [d for extra in ("book", "test", "peers", "export")
                                         for d in project["optional-dependencies"][extra]]
     lines = [line.strip()[2:] for line in (ROOT / "environment.yml").read_text().splitlines()
              if line.strip().startswith("- ") and not line.strip().startswith("- -e")]
