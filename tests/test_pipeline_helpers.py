@@ -187,3 +187,20 @@ def test_partition_recordings_shares_no_audio():
     assert len(ev["running_tap"]) == 1000
     with pytest.raises(ParameterError, match="not among"):
         noise.partition_recordings(recs, held_out=["traffic"])
+
+
+def test_quiet_native_stderr_hides_native_notes_and_shows_them_on_error(capfd):
+    import os
+
+    from digitdenoise._io import quiet_native_stderr
+
+    with quiet_native_stderr():
+        os.write(2, b"native start-up note\n")
+    assert "native start-up note" not in capfd.readouterr().err
+    with pytest.raises(RuntimeError, match="boom"):
+        with quiet_native_stderr():
+            os.write(2, b"the context of a real error\n")
+            raise RuntimeError("boom")
+    assert "the context of a real error" in capfd.readouterr().err
+    os.write(2, b"after\n")  # the descriptor is restored
+    assert "after" in capfd.readouterr().err

@@ -147,33 +147,21 @@ def _build(root: Path, strict: bool = True) -> Path:
 
 
 def _load_tensorflow_quietly() -> None:
-    """Load TensorFlow with file descriptor 2 pointed at a temporary file: its C++ runtime writes start-up
-    notes (oneDNN, CUDA probing, CPU features) straight to that descriptor when it loads, whatever
-    ``TF_CPP_MIN_LOG_LEVEL`` says. The notes are shown only if loading fails; later errors show in full."""
+    """Load TensorFlow with file descriptor 2 pointed at a temporary file (``_io.quiet_native_stderr``):
+    its C++ runtime writes start-up notes (oneDNN, CUDA probing, CPU features) straight to that descriptor
+    when it loads, whatever ``TF_CPP_MIN_LOG_LEVEL`` says. The notes are shown only if loading fails;
+    later errors show in full."""
     import os
-    import tempfile
+
+    from ._io import quiet_native_stderr
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if "tensorflow" in sys.modules:
         return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            import tensorflow
+    with quiet_native_stderr():
+        import tensorflow
 
-            tensorflow.config.list_physical_devices()  # probes for GPUs (cuInit) now, not at the first model
-            failed = False
-        except BaseException:
-            failed = True
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            if failed:
-                log.seek(0)
-                sys.stderr.write(log.read().decode(errors="replace"))
+        tensorflow.config.list_physical_devices()  # probes for GPUs (cuInit) now, not at the first model
 
 
 def _guarded(func, args) -> int:

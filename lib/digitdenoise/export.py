@@ -29,12 +29,8 @@ translates); it needs the optional ``tf2onnx``, ``onnx`` and ``onnxruntime`` pac
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import sys
-import tempfile
 import threading
 import warnings
 from pathlib import Path
@@ -44,7 +40,7 @@ import numpy as np
 import tensorflow as tf
 
 from . import models
-from ._io import atomic_path, write_json
+from ._io import atomic_path, quiet_native_stderr, write_json
 from .errors import DataError, ParameterError
 from .features import FeatureConfig, mel_filterbank
 
@@ -350,26 +346,6 @@ def to_onnx(model_dir_or_denoiser, out_path: str | Path, *, opset: int = 17, che
 # --------------------------------------------------------------------------------------------------
 # Running an export
 
-@contextlib.contextmanager
-def _quiet_native_stderr():
-    """Point file descriptor 2 at a temporary file while the TFLite runtime starts: its C++ side prints
-    notes ("Created TensorFlow Lite XNNPACK delegate for CPU") straight to it. Shown if an error follows."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        except BaseException:
-            os.dup2(saved, 2)
-            log.seek(0)
-            sys.stderr.write(log.read().decode(errors="replace"))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
 def _interpreter_class():
     """LiteRT's interpreter (``ai-edge-litert``, which also runs the file where TensorFlow is not
     installed) if importable, else TensorFlow's ``tf.lite.Interpreter`` (deprecated in favour of
@@ -411,7 +387,7 @@ class TFLiteDenoiser:
         self.cfg = FeatureConfig.from_dict(self.feature_config)
         self.model_name = model_name or meta.get("model", "tflite")
         self.num_threads = num_threads
-        with warnings.catch_warnings(), _quiet_native_stderr():
+        with warnings.catch_warnings(), quiet_native_stderr():
             warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
             self._interpreter = _interpreter_class()(model_content=content, num_threads=num_threads)
         self._input = self._interpreter.get_input_details()[0]["index"]
@@ -447,7 +423,7 @@ class TFLiteDenoiser:
         with self._lock:
             if self._shape != x.shape:  # re-plan the buffers only when the shape changes
                 self._interpreter.resize_tensor_input(self._input, list(x.shape), strict=False)
-                with _quiet_native_stderr():  # the runtime announces its CPU delegate here
+                with quiet_native_stderr():  # the runtime announces its CPU delegate here
                     self._interpreter.allocate_tensors()
                 self._shape = x.shape
             self._interpreter.set_tensor(self._input, x)
