@@ -215,6 +215,8 @@ glue("snr_range", f"{recipe.snr_range[0]:g} to {recipe.snr_range[1]:g}", display
 glue("lr_patience", recipe.lr_patience, display=False)
 glue("patience", recipe.patience, display=False)
 glue("live_model", live_model, display=False)
+glue("flat_share", f"{zoo.TAIL_SHARE:.0%}", display=False)
+glue("flat_db", f"{zoo.FLAT_DB:g}", display=False)
 budget = (f"{run['zoo_seconds']} s" if run["zoo_seconds"]
           else f"{run['epochs']} epoch(s) of {run['clips_per_epoch'] or 'all'} clips")
 glue("budget", budget, display=False)
@@ -276,10 +278,9 @@ plt.show()
 # validation score stopped improving ({glue:text}`patience` epochs without a better validation loss) or
 # its time budget ran out, on the FSDD recipe of the FSDD-only `mask_unet` (the previous release): the
 # same training speakers, the same noise types and SNR range, the same validation speaker, each at its
-# seed's learning rate. The two fast models saw all training clips in every epoch, the two slow ones a
-# fresh random quarter. The book's criterion for a converged run: the last fifth of its epochs gained
-# less than 0.2 dB of validation SI-SDR improvement. These are **recorded** runs: the checkpoints are in
-# git (`models/release/zoo/`), the build loads them and measures them here; it does not repeat the training.
+# seed's learning rate; training pairs per epoch: {glue:text}`zoo_clips`. The book's criterion for a converged run: the last {glue:text}`flat_share` of its
+# epochs gained less than {glue:text}`flat_db` dB of validation SI-SDR improvement. These are **recorded**
+# runs: the checkpoints are in git (`models/release/zoo/`), the build loads them and measures them here; it does not repeat the training.
 # {glue:text}`zoo_source_note`
 #
 # {numref}`fig-zoo-curves` shows each run twice: on the left its own validation loss (the quantity it is
@@ -301,6 +302,9 @@ if zoo_dirs:
         results[fsdd_mask], infos[fsdd_mask] = training.load_denoiser(previous_dir)
         result_dirs[fsdd_mask] = previous_dir
     glue("zoo_source_note", "", display=False)
+    per_epoch = {name: infos[name]["train_config"].get("clips_per_epoch") for name in zoo_dirs}
+    glue("zoo_clips", ", ".join(f"{name} {n:,}" if n else f"{name} all" for name, n in per_epoch.items())
+         + " (each epoch a fresh random subset of the training clips)", display=False)
 else:  # no converged checkpoints at this rate (AudioMNIST at 16 kHz): the profile's budget, trained here
     for name in [*zoo.SEEDS, models.BEST_MODEL]:
         tcfg = training.TrainConfig(model=name, epochs=run["epochs"], seed=run.seed,
@@ -311,6 +315,7 @@ else:  # no converged checkpoints at this rate (AudioMNIST at 16 kHz): the profi
     glue("zoo_source_note", f"**This run has no converged checkpoints at {sr} Hz** (they are trained on FSDD at "
          "8 kHz), so the seed models below were trained here under this profile's short budget: read their "
          "numbers as a budget's, not an architecture's.", display=False)
+    glue("zoo_clips", f"{run['clips_per_epoch'] or len(prepared.train_clean):,} for every model", display=False)
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Validation SI-SDR improvement per epoch of each seed model's run (recorded by make release-zoo, or this run's budget where no checkpoint exists).", "name": "fig-zoo-curves"}}
 fig, (ax_loss, ax) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
@@ -487,12 +492,13 @@ family_phrases = {"tilt": "random spectral tilt", "band": "band-limited noise", 
 trained_families = [f for f in augment.FAMILIES if general_recipe["weights"].get(f, 0) > 0]
 glue("rel_families", len(trained_families), display=False)
 glue("rel_family_names", ", ".join(family_phrases.get(f, f) for f in trained_families), display=False)
-tail = max(1, len(general_history) // 5)  # the last fifth of the epochs
-tail_gain = general_history["val_loss"].iloc[:-tail].min() - general_history["val_loss"].min()
-glue("rel_tail_epochs", tail, display=False)
-glue("rel_tail_gain", f"{tail_gain:.2f}", display=False)
-glue("rel_verdict", "was still improving when the time budget ended (0.2 dB or more)" if tail_gain >= 0.2
-     else "had flattened (less than 0.2 dB, the book's criterion for convergence)", display=False)
+# its validation loss is the negative (capped) SI-SDR, so its gains in dB are the book's criterion's unit
+general_conv = zoo.convergence(general_history.assign(**{zoo.VALIDATION_COLUMN: -general_history["val_loss"]}))
+glue("rel_tail_epochs", general_conv.tail_epochs, display=False)
+glue("rel_tail_gain", f"{general_conv.tail_gain_db:.2f}", display=False)
+glue("rel_verdict", f"was still improving when the time budget ended ({zoo.FLAT_DB:g} dB or more)"
+     if not general_conv.flattened else f"had flattened (less than {zoo.FLAT_DB:g} dB, the book's criterion for "
+     "convergence)", display=False)
 glue("rel_minutes", f"{general_info['train_seconds'] / 60:.0f}", display=False)
 glue("rel_epochs", len(general_history), display=False)
 glue("rel_clips", f"{general_info['train_config']['clips_per_epoch']:,}", display=False)
