@@ -1028,17 +1028,9 @@ from digitdenoise import metrics
 
 glue("rm_claim", f"{metrics.REPORT_CLAIMED_DB:+.2f}", display=False)  # quoted from the report, not measured here
 report_file = Path(evaluation.__file__).resolve().parents[2] / report_metric_json
-report_metric = json.loads(report_file.read_text()) if report_file.is_file() else None
+report_metric, rm_rows = (metrics.recorded_report_metric(report_file) if report_file.is_file()
+                          else (None, pd.DataFrame()))
 if report_metric is not None:
-    rm_rows = pd.DataFrame([{
-        "method": name, "report's metric, spectrogram SNR impr. (dB)": r["spectrogram_snr_improvement_db"]["mean"],
-        "95% CI (report's metric)": "{:.2f} to {:.2f}".format(*r["spectrogram_snr_improvement_db"]["ci95"]),
-        "SI-SDR impr. (dB)": r["si_sdr_improvement_db"]["mean"],
-        "95% CI (SI-SDR)": "{:.2f} to {:.2f}".format(*r["si_sdr_improvement_db"]["ci95"]),
-        "signs disagree (% of clips)": 100 * r["sign_disagreement_share"]}
-        for name, r in sorted(report_metric["results"].items(), key=lambda item: (
-            ["input", "model network output", "model", "oracle"].index(item[1].get("kind", "model")),
-            not item[0].startswith("report_cae"), item[0]))]).set_index("method")
     rm = report_metric["results"]
     glue("rm_setting", f"{report_metric['clips']} clips of {', '.join(report_metric['test_speakers'])}, "
          f"{report_metric['noise']} noise at {report_metric['snr_db']:g} dB", display=False)
@@ -1058,7 +1050,6 @@ if report_metric is not None:
     most = rm_rows["signs disagree (% of clips)"].idxmax()
     glue("rm_disagree", f"{most} ({rm_rows.loc[most, 'signs disagree (% of clips)']:.0f}% of its clips)", display=False)
 else:
-    rm_rows = pd.DataFrame()
     for key in ("rm_setting", "rm_date", "rm_value", "rm_silence", "rm_irm", "rm_irm_si", "rm_cae", "rm_disagree"):
         glue(key, "n/a (no recording at bench/results/report_metric.json)", display=False)
 

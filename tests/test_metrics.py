@@ -4,6 +4,8 @@ import pytest
 from digitdenoise import metrics
 from digitdenoise.errors import ParameterError
 
+from conftest import ROOT
+
 
 def test_snr_of_known_mixture():
     rng = np.random.default_rng(0)
@@ -160,3 +162,18 @@ def test_report_metric_can_disagree_in_sign_with_si_sdr(mixtures):
         # and a scaled copy of the input: SI-SDR improvement 0, the spectrogram SNR "improves"
         assert metrics.si_sdr_db(c[:n], 0.5 * x[:n]) - si_in == pytest.approx(0.0, abs=1e-4)
         assert metrics.report_snr_improvement_db(c, x, 0.5 * x, cfg, length=n) > 1
+
+
+def test_recorded_report_metric_reads_the_committed_run_and_names_a_bad_file(tmp_path):
+    from digitdenoise.errors import DataError
+
+    raw, table = metrics.recorded_report_metric(ROOT / metrics.REPORT_METRIC_RECORDED)
+    assert table.index[0] == "noisy input" and table.index[-1] == "oracle IRM"
+    assert raw["report_value_db"] == metrics.REPORT_CLAIMED_DB
+    assert table.loc["noisy input", "SI-SDR impr. (dB)"] == 0
+    assert (table["signs disagree (% of clips)"].between(0, 100)).all()
+    with pytest.raises(DataError, match="make report-metric"):
+        metrics.recorded_report_metric(tmp_path / "missing.json")
+    (tmp_path / "other.json").write_text('{"results": {"x": {}}}')
+    with pytest.raises(DataError, match="other.json is not a report-metric recording"):
+        metrics.recorded_report_metric(tmp_path / "other.json")

@@ -328,3 +328,40 @@ def report_snr_improvement_db(clean: np.ndarray, noisy: np.ndarray, estimate: np
     x = report_spectrogram(noisy, cfg, length=length, domain=domain)
     e = report_spectrogram(estimate, cfg, length=length, domain=domain)
     return spectrogram_snr_db(c, e) - spectrogram_snr_db(c, x)
+
+
+REPORT_METRIC_RECORDED = "bench/results/report_metric.json"  # written by bench/report_metric.py
+_REPORT_ROW_ORDER = ("input", "model network output", "model", "oracle")
+
+
+def recorded_report_metric(path=REPORT_METRIC_RECORDED):
+    """The recorded comparison of the report's metric with SI-SDR (chapter 6; ``make report-metric``):
+    ``(raw JSON, table)`` with one row per method (input first, then the report's own model, the other
+    models and the oracle) and the means, 95% intervals and sign-disagreement shares of both metrics.
+    A missing or foreign file is a :class:`~digitdenoise.errors.DataError` naming it and the command."""
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    from .errors import DataError
+
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"{file} not found: run `make report-metric` (a few minutes) to record it.")
+    try:
+        raw = json.loads(file.read_text())
+        results = raw["results"]
+        rows = [{"method": name,
+                 "report's metric, spectrogram SNR impr. (dB)": r["spectrogram_snr_improvement_db"]["mean"],
+                 "95% CI (report's metric)": "{:.2f} to {:.2f}".format(*r["spectrogram_snr_improvement_db"]["ci95"]),
+                 "SI-SDR impr. (dB)": r["si_sdr_improvement_db"]["mean"],
+                 "95% CI (SI-SDR)": "{:.2f} to {:.2f}".format(*r["si_sdr_improvement_db"]["ci95"]),
+                 "signs disagree (% of clips)": 100 * r["sign_disagreement_share"]}
+                for name, r in sorted(results.items(), key=lambda item: (
+                    _REPORT_ROW_ORDER.index(item[1].get("kind", "model")), not item[0].startswith("report_cae"),
+                    item[0]))]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{file} is not a report-metric recording ({type(exc).__name__}: {exc}); run "
+                        "`make report-metric` again.") from None
+    return raw, pd.DataFrame(rows).set_index("method")
