@@ -312,7 +312,8 @@ def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_c
 
     Time reach: output frame ``t`` depends on input frames ``t + lookahead - 128 .. t + lookahead``
     (128 past frames: 4 from the encoder, 124 from the TCN), ``t - 126 .. t + 2`` by default. So a
-    streaming implementation keeps 128 frames of state and waits for ``lookahead`` frames. Algorithmic
+    streaming implementation (:class:`~digitdenoise.streaming.StreamingDenoiser`) keeps the last
+    126 input frames as its state and waits for ``lookahead`` frames. Algorithmic
     latency, counted as in :mod:`digitdenoise.streaming` (the oldest sample of a hop, released once the
     look-ahead frames are complete): ``lookahead * hop + n_fft`` samples, 384 samples = **48 ms** at
     8 kHz with the default 2 frames (32 ms of STFT window, 16 ms of look-ahead); the release model
