@@ -94,6 +94,26 @@ def test_any_batch_and_length(model, engine, noisy_clips):
         engine(x)  # 1-D: a batch is (batch, samples)
 
 
+def test_the_small_causal_model_exports_with_the_same_output(noisy_clips, tmp_path):
+    """small_tcn's layers (time-major permutes, causal and depthwise 1-D convolutions, sub-pixel upsampling)
+    convert to built-in operators too; random weights, so the check cannot pass with an identity mask."""
+    from digitdenoise import models
+
+    cfg = training.load_denoiser(default_model_dir())[0].cfg
+    small = models.build_denoiser("small_tcn", cfg)
+    rng = np.random.default_rng(0)
+    small.network.set_weights([(w + rng.normal(scale=0.05, size=w.shape)).astype(np.float32) if w.ndim >= 2 else w
+                               for w in small.network.get_weights()])
+    training.save_denoiser(small, tmp_path / "small")
+    path = export.to_tflite(tmp_path / "small", tmp_path / "small.tflite")
+    assert b"Flex" not in path.read_bytes()
+    engine = export.TFLiteDenoiser(path, num_threads=1)
+    keras_out = training.denoise_signals(small, noisy_clips[:4], precision="float32")
+    tflite_out = training.denoise_signals(engine, noisy_clips[:4])
+    assert max(float(np.max(np.abs(a - b))) for a, b in zip(tflite_out, keras_out)) <= TOLERANCE
+    assert max(float(np.max(np.abs(a - x))) for a, x in zip(keras_out, noisy_clips)) > 1e-3  # not the identity
+
+
 def test_from_model_dir_caches(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITDENOISE_CACHE", str(tmp_path / "cache"))
     first = export.TFLiteDenoiser.from_model_dir(default_model_dir())
