@@ -52,6 +52,59 @@ def test_best_model_trains_end_to_end_on_si_sdr(data_home, tmp_path):
     assert len(result.history) == 1 and np.isfinite(result.history["loss"]).all()
 
 
+def test_a_seed_can_train_on_the_waveform_si_sdr_loss_instead_of_its_own(data_home, tmp_path):
+    w, speakers, vn, v = _small(data_home)
+    tcfg = training.TrainConfig(model="report_cae", loss="si_sdr", epochs=1, batch_size=8, seed=3,
+                                kinds=("white", "pink", "babble"))
+    assert tcfg.loss_name == "si_sdr" and training.TrainConfig(model="report_cae").loss_name == "mse"
+    result = training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, tmp_path / "r", speakers=speakers,
+                                  verbose=0)
+    # trained end to end: the validation loss is the negative SI-SDR of the denoised waveforms
+    expected = float(np.mean(training.negative_si_sdr(v, result.model(vn)).numpy()))
+    assert abs(float(result.history["val_loss"].iloc[0]) - expected) < 1e-3
+    info = json.loads((tmp_path / "r" / "train_config.json").read_text())
+    assert info["train_config"]["loss"] == "si_sdr" and info["model"] == "report_cae"
+    # a run without the option keeps the fingerprint it had before the option existed
+    assert "loss" not in training.TrainConfig(model="report_cae").to_dict()
+    with pytest.raises(training.ParameterError, match="loss"):
+        training.TrainConfig(model="report_cae", loss="l1")
+
+
+def test_precise_batch_norm_sets_the_moving_statistics_to_the_average_over_the_batches():
+    import keras
+
+    inp = keras.Input((3,))
+    net = keras.Model(inp, keras.layers.BatchNormalization(momentum=0.99)(keras.layers.Dense(3)(inp)))
+    rng = np.random.default_rng(0)
+    batches = [rng.normal(loc=5.0, size=(8, 3)).astype(np.float32) for _ in range(4)]
+    hidden = keras.Model(inp, net.layers[1].output)
+    outputs = [np.asarray(hidden(b)) for b in batches]
+    bn = net.layers[2]
+    assert training.recalibrate_batch_norm(net, batches) == 4
+    np.testing.assert_allclose(bn.moving_mean.numpy(), np.mean([o.mean(axis=0) for o in outputs], axis=0), rtol=1e-5)
+    np.testing.assert_allclose(bn.moving_variance.numpy(), np.mean([o.var(axis=0) for o in outputs], axis=0),
+                               rtol=1e-4)
+    assert bn.momentum == 0.99  # restored for training
+    plain = keras.Model(inp, keras.layers.Dense(2)(inp))
+    assert training.recalibrate_batch_norm(plain, batches) == 0
+
+
+def test_precise_batch_norm_runs_in_the_trainer_and_records_both_scores(data_home, tmp_path):
+    w, speakers, vn, v = _small(data_home)
+    tcfg = training.TrainConfig(model="report_cae", loss="si_sdr", precise_bn_batches=2, epochs=1, batch_size=8,
+                                seed=3, kinds=("white", "pink", "babble"))
+    result = training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, tmp_path / "p", speakers=speakers,
+                                  verbose=0)
+    row = result.history.iloc[0]
+    assert np.isfinite(row[training.VALIDATION_SCORE]) and np.isfinite(row[f"{training.VALIDATION_SCORE}_moving_average_bn"])
+    # the recorded validation loss is the recalibrated model's
+    expected = float(np.mean(training.negative_si_sdr(v, result.model(vn)).numpy()))
+    assert abs(float(row["val_loss"]) - expected) < 1e-3
+    assert "precise_bn_batches" not in training.TrainConfig(model="report_cae").to_dict()
+    with pytest.raises(training.ParameterError, match="precise_bn_batches"):
+        training.TrainConfig(model="report_cae", precise_bn_batches=-1)
+
+
 def test_a_killed_run_resumes_to_the_same_result(data_home, tmp_path):
     reference = _train(data_home, tmp_path / "ref", epochs=3)
     script = f"""

@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="fsdd: the dataset's speakers and the FSDD noise mixer (chapter 4); general: FSDD and "
                             "speechocean762 voices, Hu noises, generated families, sentence babble, clean inputs "
                             "(chapter 5; --dataset, --noise-kinds, --speed-factors and --val-snr do not apply)")
+    train.add_argument("--precise-bn", type=int, default=0, metavar="BATCHES",
+                       help="re-estimate batch-norm statistics on this many training batches after each epoch "
+                            "(chapter 5); 0: Keras' moving averages")
+    train.add_argument("--loss", default=None, choices=("si_sdr", "mse", "bce"),
+                       help="train on this loss instead of the model's own (si_sdr: end to end on the waveform)")
     train.add_argument("--sdr-cap", type=float, default=None,
                        help="SI-SDR loss saturates at this many dB (default: none; 30 with --recipe general)")
     train.add_argument("--without", nargs="+", default=[], metavar="INGREDIENT",
@@ -214,7 +219,8 @@ def _main(args) -> int:
                                     patience=args.patience, init_from=args.init_from,
                                     speed_factors=tuple(args.speed_factors), lr_patience=args.lr_patience,
                                     clips_per_epoch=args.clips_per_epoch, average_weights=args.average_weights,
-                                    sdr_cap_db=args.sdr_cap, recipe=fold_recipe, **({"kinds": tuple(args.noise_kinds)} if args.noise_kinds else {}))
+                                    sdr_cap_db=args.sdr_cap, recipe=fold_recipe, loss=args.loss,
+                                    precise_bn_batches=args.precise_bn, **({"kinds": tuple(args.noise_kinds)} if args.noise_kinds else {}))
         result = training.train_model(prepared.train_clean, prepared.source, prepared.val_noisy,
                                       prepared.val_clean, prepared.cfg, tcfg, args.out,
                                       speakers=prepared.train_speakers)
@@ -272,7 +278,8 @@ def _train_general(args) -> None:
                                 patience=args.patience, init_from=args.init_from, lr_patience=args.lr_patience,
                                 clips_per_epoch=args.clips_per_epoch, average_weights=args.average_weights,
                                 sdr_cap_db=30.0 if args.sdr_cap is None else args.sdr_cap,
-                                snr_range=recipe.snr_range, kinds=tuple(recipe.kinds),
+                                snr_range=recipe.snr_range, kinds=tuple(recipe.kinds), loss=args.loss,
+                                precise_bn_batches=args.precise_bn,
                                 recipe={"name": "general", **recipe.to_dict(), "splits": prepared.splits,
                                         **({"without": sorted(args.without)} if args.without else {})})
     print(f"general recipe: {len(prepared.mixer)} training windows, {len(prepared.val_noisy)} validation pairs")

@@ -49,6 +49,7 @@ def negative_si_sdr(clean, estimate):
     return -10.0 * tf.math.log(ratio) / tf.math.log(10.0)
 
 
+VALIDATION_SCORE = "val_si_sdr_improvement_db"  # the history's per-epoch SI-SDR improvement column
 LOSSES = {"mse": "mean_squared_error", "bce": "binary_crossentropy", "si_sdr": negative_si_sdr}
 
 
@@ -103,6 +104,8 @@ class TrainConfig:
     average_weights: bool = False  # also validate the running mean of every epoch's weights (weight averaging)
     sdr_cap_db: float | None = None  # SI-SDR loss saturates here (None: no cap); the general recipe uses 30
     recipe: dict | None = None  # the general recipe (augment.Recipe.to_dict() and its data); None: FSDD mixer
+    loss: str | None = None  # None: the zoo entry's own loss; "si_sdr" trains a seed end to end on the waveform
+    precise_bn_batches: int = 0  # > 0: re-estimate batch-norm statistics on this many training batches each epoch
 
     def __post_init__(self):
         models.zoo_entry(self.model)
@@ -118,11 +121,19 @@ class TrainConfig:
             check_number("time_budget_s", self.time_budget_s, minimum=1)
         for factor in self.speed_factors:
             check_number("speed factor", factor, minimum=0.5, maximum=2.0)
+        check_number("precise_bn_batches", self.precise_bn_batches, minimum=0, integer=True)
+        if self.loss is not None and self.loss not in LOSSES:
+            raise ParameterError(f"loss={self.loss!r} is not one of {sorted(LOSSES)}.")
         if self.sdr_cap_db is not None:
             check_number("sdr_cap_db", self.sdr_cap_db, minimum=5, maximum=100)
         lo, hi = self.snr_range
         check_number("snr_range[0]", lo, minimum=-60, maximum=60)
         check_number("snr_range[1]", hi, minimum=lo, maximum=60)
+
+    @property
+    def loss_name(self) -> str:
+        """The loss this run trains on: ``loss`` where given, else the zoo entry's own."""
+        return self.loss if self.loss is not None else models.zoo_entry(self.model).loss
 
     @property
     def lr(self) -> float:
@@ -132,7 +143,7 @@ class TrainConfig:
         d = dataclasses.asdict(self)
         d["snr_range"], d["kinds"] = list(self.snr_range), list(self.kinds)
         d["speed_factors"] = list(self.speed_factors)
-        for key in ("speed_factors", "average_weights", "sdr_cap_db", "recipe"):  # saved before these options
+        for key in ("speed_factors", "average_weights", "sdr_cap_db", "recipe", "loss", "precise_bn_batches"):  # saved before these options
             if not d[key]:  # existed compare equal
                 del d[key]
         return d
@@ -204,11 +215,11 @@ def _quiet_tensorflow():
 
 def _compile(trainable: keras.Model, tcfg: TrainConfig, lr: float) -> None:
     clipnorm = tcfg.clipnorm if tcfg.clipnorm is not None else models.zoo_entry(tcfg.model).clipnorm
-    loss = LOSSES[models.zoo_entry(tcfg.model).loss]
+    loss = LOSSES[tcfg.loss_name]
     if tcfg.sdr_cap_db is not None:
-        if models.zoo_entry(tcfg.model).loss != "si_sdr":
+        if tcfg.loss_name != "si_sdr":
             raise ParameterError(f"sdr_cap_db applies to the SI-SDR loss; {tcfg.model} is trained with "
-                                 f"{models.zoo_entry(tcfg.model).loss}.")
+                                 f"{tcfg.loss_name}.")
         loss = CappedNegativeSiSdr(tcfg.sdr_cap_db)
     trainable.compile(optimizer=keras.optimizers.Adam(learning_rate=lr, clipnorm=clipnorm), loss=loss,
                       jit_compile=False)
@@ -221,7 +232,8 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
     ``source``; validate on fixed ``(val_noisy, val_clean)`` pairs (chapter 5).
 
     Seed networks learn in their feature domain with their own losses; the best model learns on the
-    waveform with negative SI-SDR. The learning rate halves after ``lr_patience`` epochs without a
+    waveform with negative SI-SDR, and so does a seed whose ``tcfg.loss`` is ``"si_sdr"`` (its head's
+    reconstruction is differentiable). The learning rate halves after ``lr_patience`` epochs without a
     better validation loss; training stops after ``patience`` such epochs, at ``epochs``, or after the
     epoch that exceeds ``time_budget_s``. The weights of the best validation epoch are kept; with
     ``average_weights`` the running mean of the weights of every epoch so far is a candidate as well
@@ -268,7 +280,7 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
     resumed_from = 0
     with strategy().scope():
         denoiser = models.build_denoiser(tcfg.model, cfg)
-        domain = "waveform" if entry.loss == "si_sdr" else "features"
+        domain = "waveform" if tcfg.loss_name == "si_sdr" else "features"
         if state_file.is_file() and ckpt.is_file():
             saved = json.loads(state_file.read_text())
             if saved.get("fingerprint") != state["fingerprint"]:
@@ -312,14 +324,27 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
         trainable.optimizer.learning_rate.assign(state["lr"])
         t0 = time.perf_counter()
         with _quiet_tensorflow():
-            fit = trainable.fit(_dataset(mixer, epoch, tcfg, to_domain), validation_data=val_ds, epochs=1,
-                                verbose=verbose, shuffle=False)
-        loss, val_loss = float(fit.history["loss"][-1]), float(fit.history["val_loss"][-1])
+            if not tcfg.precise_bn_batches:
+                fit = trainable.fit(_dataset(mixer, epoch, tcfg, to_domain), validation_data=val_ds, epochs=1,
+                                    verbose=verbose, shuffle=False)
+                loss, val_loss = float(fit.history["loss"][-1]), float(fit.history["val_loss"][-1])
+            else:  # validate after the batch-norm statistics are re-estimated with this epoch's final weights
+                fit = trainable.fit(_dataset(mixer, epoch, tcfg, to_domain), epochs=1, verbose=verbose,
+                                    shuffle=False)
+                loss = float(fit.history["loss"][-1])
+                if domain == "features" and trainable is not denoiser.network:
+                    denoiser.network.set_weights(trainable.get_weights())
+                ema_score = validation_si_sdr_improvement(trainable if domain == "waveform" else denoiser,
+                                                          val_noisy, val_clean)
+                recalibrate_batch_norm(trainable, _calibration_batches(mixer, epoch, tcfg, to_domain))
+                val_loss = float(trainable.evaluate(val_ds, verbose=0))
         row = {"epoch": epoch + 1, "loss": loss, "val_loss": val_loss, "learning_rate": state["lr"]}
+        if tcfg.precise_bn_batches:
+            row[f"{VALIDATION_SCORE}_moving_average_bn"] = ema_score
         # one unit for every model, whatever its loss: the SI-SDR improvement on the validation pairs
         if domain == "features" and trainable is not denoiser.network:  # resumed: the checkpoint is its own copy
             denoiser.network.set_weights(trainable.get_weights())
-        row["val_si_sdr_improvement_db"] = validation_si_sdr_improvement(
+        row[VALIDATION_SCORE] = validation_si_sdr_improvement(
             trainable if domain == "waveform" else denoiser, val_noisy, val_clean)
         candidate, candidate_loss, label = trainable, val_loss, epoch + 1
         if tcfg.average_weights:
@@ -359,6 +384,46 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
                                                "train_seconds": state["seconds"], "learning_rate_used": tcfg.lr,
                                                "clipnorm_used": clipnorm})
     return TrainResult(final, pd.DataFrame(state["history"]), state["seconds"], out_dir, stopped, resumed_from)
+
+
+def _calibration_batches(mixer, epoch: int, tcfg: TrainConfig, to_domain):
+    """``tcfg.precise_bn_batches`` batches of this epoch's training pairs (network inputs only), drawn
+    reproducibly from the seed and the epoch."""
+    rng = np.random.default_rng([tcfg.seed, epoch, 0xB17C])
+    n = min(len(mixer), tcfg.precise_bn_batches * tcfg.batch_size)
+    order = rng.permutation(len(mixer))[:n]
+    for start in range(0, n, tcfg.batch_size):
+        pairs = [mixer.pair(int(i), epoch) for i in order[start:start + tcfg.batch_size]]
+        noisy = tf.constant(np.stack([p[0] for p in pairs]).astype(np.float32))
+        yield to_domain(noisy, noisy)[0]
+
+
+def recalibrate_batch_norm(network: keras.Model, batches) -> int:
+    """Precise batch normalisation (chapter 5): set every batch-norm layer's moving mean and variance to
+    the average of its batch statistics over ``batches`` of training inputs, computed with the network's
+    current weights, and return how many batches were used.
+
+    During training a batch-norm layer normalises with the statistics of the batch; at inference it uses
+    moving averages updated as ``m <- momentum * m + (1 - momentum) * batch``. With Keras' default momentum
+    0.99 the average remembers about a hundred steps, so while the weights still change quickly it
+    describes a network that no longer exists, and the model can be good in training mode and poor at
+    inference. Re-estimating the statistics with frozen weights removes that lag (Wu and Johnson,
+    "Rethinking batch in BatchNorm", 2021). The weights are untouched; layers without batch norm are
+    unaffected."""
+    layers = [layer for layer in network._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)]
+    if not layers:
+        return 0
+    momenta = [layer.momentum for layer in layers]
+    used = 0
+    try:
+        for used, batch in enumerate(batches, start=1):
+            for layer in layers:  # a running mean: the first batch replaces the old statistics entirely
+                layer.momentum = (used - 1) / used
+            network(batch, training=True)
+    finally:
+        for layer, momentum in zip(layers, momenta):
+            layer.momentum = momentum
+    return used
 
 
 def validation_si_sdr_improvement(model: models.Denoiser, noisy: np.ndarray, clean: np.ndarray) -> float:
