@@ -54,16 +54,30 @@ def test_release_zoo_needs_every_seed_at_the_requested_rate(tmp_path):
     assert row["epochs"] == 3 and row["training time (min)"] == 10.0 and row["curve"] == "flattened"
 
 
+def test_book_loss_runs_are_found_beside_the_own_loss_runs_under_their_own_label(tmp_path):
+    assert zoo.book_loss_runs(tmp_path) == {}
+    _fake_checkpoint(tmp_path / "report_cae-si_sdr")
+    _fake_checkpoint(tmp_path / "seed_unet-si_sdr", rate=16000)
+    (tmp_path / "mel_cnn-si_sdr").mkdir()  # an unfinished run: no weights yet
+    found = zoo.book_loss_runs(tmp_path, sample_rate=8000)
+    assert found == {"report_cae (SI-SDR loss)": tmp_path / "report_cae-si_sdr"}
+    assert list(zoo.book_loss_runs(tmp_path)) == ["report_cae (SI-SDR loss)", "seed_unet (SI-SDR loss)"]
+    assert zoo.release_zoo(tmp_path) == {}  # they do not stand in for the own-loss seeds
+
+
 def test_committed_seed_checkpoints_are_complete_small_and_measured_where_chapter_5_says():
     found = zoo.release_zoo()
     if not found:
         pytest.skip("the converged seed checkpoints are not in this checkout (make release-zoo)")
     from digitdenoise import training
 
-    for name, folder in found.items():
-        assert (folder / "model.keras").stat().st_size <= 2 * 1024 * 1024, name
+    retrained = {label: (folder.name.removesuffix(f"-{zoo.BOOK_LOSS}"), folder)
+                 for label, folder in zoo.book_loss_runs().items()}
+    for label, (name, folder) in {**{n: (n, f) for n, f in found.items()}, **retrained}.items():
+        assert (folder / "model.keras").stat().st_size <= 2 * 1024 * 1024, label
         model, info = training.load_denoiser(folder)
         assert model.model_name == name and info["train_config"]["model"] == name
+        assert info["train_config"].get("loss") == (zoo.BOOK_LOSS if label in retrained else None), label
         history = pd.read_csv(folder / "history.csv")
         assert len(history) >= 2 and zoo.VALIDATION_COLUMN in history and np.isfinite(history[zoo.VALIDATION_COLUMN]).all()
         assert info["stopped"] in ("early stopping", "time budget", "epochs")

@@ -102,8 +102,8 @@ class Method:
 
 def standard_methods(cfg, denoisers: dict[str, Any] | None = None, *, peers: Sequence[str] = ("deepfilternet3", "rnnoise"),
                      classical: bool = True, oracles: bool = True) -> tuple[list[Method], dict[str, str]]:
-    """Chapter 6's methods in table order: the noisy input, the given denoisers (name -> model; names of
-    zoo seed models are labelled "seed model", everything else "book model"), the classical methods,
+    """Chapter 6's methods in table order: the noisy input, the given denoisers (name -> model; zoo seed
+    models, also as "<seed> (variant)", are labelled "seed model", everything else "book model"), the classical methods,
     the pretrained ``peers`` that can run here and the oracle masks. Returns ``(methods, missing)``
     where ``missing`` maps each peer that cannot run to the reason."""
     from . import baselines, models, training
@@ -111,7 +111,8 @@ def standard_methods(cfg, denoisers: dict[str, Any] | None = None, *, peers: Seq
     sr = cfg.sample_rate
     methods = [Method("noisy input", "input", lambda noisy, clean, lengths: noisy)]
     for name, model in (denoisers or {}).items():
-        family = "seed model" if name in models.ZOO and models.ZOO[name].seed != "this book" else "book model"
+        base = name.split(" (")[0]  # "report_cae (SI-SDR loss)": a seed retrained on the book's loss
+        family = "seed model" if base in models.ZOO and models.ZOO[base].seed != "this book" else "book model"
         methods.append(Method(name, family, lambda noisy, clean, lengths, m=model: training.denoise_batch(m, noisy)))
     if classical:
         methods += [

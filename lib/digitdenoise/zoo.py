@@ -5,7 +5,8 @@
 ``fsdd-mask_unet``, and commits the weights with their configuration, history and ``quality.json`` under
 ``models/release/zoo/<name>``. Chapter 5 loads them for every comparison (and trains only one short live
 run), chapter 6 evaluates them beside the release model. This module finds them and says whether each
-one's learning curve had flattened.
+one's learning curve had flattened. ``make release-zoo-si-sdr`` retrains a seed on the release model's
+loss instead of its own (``<name>-si_sdr``, :func:`book_loss_runs`), the same data and budget.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ SEEDS: tuple[str, ...] = tuple(name for name, entry in models.ZOO.items() if ent
 VALIDATION_COLUMN = "val_si_sdr_improvement_db"  # the trainer's per-epoch score in dB (training.train_model)
 TAIL_SHARE = 0.2  # the last fifth of the epochs ...
 FLAT_DB = 0.2  # ... must gain less than this for a curve to count as flattened
+BOOK_LOSS = "si_sdr"  # the release model's loss, on which make release-zoo-si-sdr retrains a seed
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,13 +73,32 @@ def release_zoo(folder: str | Path = ZOO_FOLDER, *, sample_rate: int | None = No
     found = {}
     for name in SEEDS:
         path = folder / name
-        if not all((path / f).is_file() for f in ("model.keras", "feature_config.json", "history.csv")):
-            return {}
-        rate = json.loads((path / "feature_config.json").read_text()).get("sample_rate")
-        if sample_rate is not None and rate != sample_rate:
+        if not _complete(path, sample_rate):
             return {}
         found[name] = path
     return found
+
+
+def _complete(path: Path, sample_rate: int | None) -> bool:
+    if not all((path / f).is_file() for f in ("model.keras", "feature_config.json", "history.csv")):
+        return False
+    rate = json.loads((path / "feature_config.json").read_text()).get("sample_rate")
+    return sample_rate is None or rate == sample_rate
+
+
+def book_loss_label(name: str) -> str:
+    """How the book names seed ``name`` retrained on the release model's loss (chapter 5)."""
+    return f"{name} ({BOOK_LOSS} loss)".replace("si_sdr", "SI-SDR")
+
+
+def book_loss_runs(folder: str | Path = ZOO_FOLDER, *, sample_rate: int | None = None) -> dict[str, Path]:
+    """Seeds retrained end to end on the release model's loss (negative SI-SDR of the waveform) by ``make
+    release-zoo-si-sdr``, as ``{book_loss_label(name): path}`` (chapter 5). They sit beside the own-loss
+    runs as ``<name>-si_sdr``; complete folders only, and with ``sample_rate`` only those at that rate. The
+    same architecture under two losses separates what the network can do from what its loss asks of it."""
+    folder = Path(folder)
+    return {book_loss_label(name): folder / f"{name}-{BOOK_LOSS}" for name in SEEDS
+            if _complete(folder / f"{name}-{BOOK_LOSS}", sample_rate)}
 
 
 def describe(path: str | Path) -> dict:
