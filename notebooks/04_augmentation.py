@@ -41,6 +41,7 @@ snr_high_db = 5.0  # demo only: chapter 5 trains with TrainConfig.snr_range (als
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown
 from myst_nb import glue
 
 from digitdenoise import audio, config, data, features, metrics, noise, plots
@@ -86,14 +87,14 @@ rec_table.round(1)
 # %% tags=["remove-cell"]
 split_in_time = rec_table[rec_table["role"] == "split in time"]
 glue("n_recordings", len(rec_table), display=False)
-glue("held_out_names", " and ".join(f"`{name}`" for name in noise.HELD_OUT_RECORDINGS),
+glue("held_out_names", Markdown(" and ".join(f"`{name}`" for name in noise.HELD_OUT_RECORDINGS)),
      display=False)
 train_share = split_in_time["training seconds"].sum() / split_in_time["seconds"].sum()
 glue("train_rec_pct", f"{100 * train_share:.0f}", display=False)
 glue("train_rec_s", f"{rec_table['training seconds'].sum():.0f}", display=False)
 
 # %% [markdown]
-# Of the {glue:text}`n_recordings` recordings, {glue:text}`held_out_names` are never heard in training;
+# Of the {glue:text}`n_recordings` recordings, {glue:md}`held_out_names` are never heard in training;
 # the others give their first {glue:text}`train_rec_pct`% to training and keep the rest for evaluation.
 # Training therefore draws its recorded noise from {glue:text}`train_rec_s` s of audio in all: excerpts
 # repeat across epochs, which is one reason the general recipe at the end of this chapter adds many more

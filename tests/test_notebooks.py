@@ -81,6 +81,17 @@ def test_pages_show_numbers_not_numpy_reprs(smoke_book, chapter):
     assert not found, f"{chapter} shows numpy reprs (glue or print a plain, formatted number): {found[:3]}"
 
 
+@pytest.mark.parametrize("chapter", [c.slug for c in runner.CHAPTERS])
+def test_pasted_text_shows_no_raw_markdown(smoke_book, chapter):
+    """``{glue:text}`` pastes plain text: markdown in it (code spans, bold) would reach the reader as
+    literal backticks and asterisks; such values are glued as Markdown and pasted with ``{glue:md}``."""
+    book, _, _ = smoke_book
+    html = (book / "_build" / "html" / "chapters" / f"{chapter}.html").read_text()
+    pasted = re.findall(r'<span class="pasted-text">([^<]*)</span>', html)
+    raw = [p for p in pasted if "`" in p or "**" in p]
+    assert not raw, f"{chapter} pastes raw markdown as text: {raw[:3]}"
+
+
 def test_chapters_run_on_the_audiomnist_sample(audiomnist_sample_run):
     proc, tmp = audiomnist_sample_run
     code = proc.wait(timeout=1200)
