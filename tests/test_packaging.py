@@ -30,7 +30,7 @@ def test_environment_yml_matches_pyproject():
                                     "augment", "generalisation", "recognition", "datasets", "datasets.speechocean762",
                                     "datasets.hu_nonspeech",
                                     "evaluation", "inference", "service", "explorer", "folds", "instrument",
-                                    "speakers", "training", "zoo", "export", "streaming"])
+                                    "speakers", "training", "losses", "denoising", "zoo", "export", "streaming"])
 def test_public_functions_name_their_chapter(module):
     mod = importlib.import_module(f"digitdenoise.{module}")
     missing = []
