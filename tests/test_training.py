@@ -101,6 +101,16 @@ def test_precise_batch_norm_runs_in_the_trainer_and_records_both_scores(data_hom
     expected = float(np.mean(training.negative_si_sdr(v, result.model(vn)).numpy()))
     assert abs(float(row["val_loss"]) - expected) < 1e-3
     assert "precise_bn_batches" not in training.TrainConfig(model="report_cae").to_dict()
+    # the same re-estimation on a saved model, from a mixer of training pairs: in place, deterministic
+    saved, _ = training.load_denoiser(tmp_path / "p")
+    bn = [layer for layer in saved.network.layers if "batch_normalization" in layer.name][0]
+    before = bn.moving_mean.numpy().copy()
+    mixer = noise.OnTheFlyMixer(w, noise.NoiseSource(8000), kinds=("white", "pink"), seed=0)
+    assert training.precise_batch_norm(saved, mixer, batches=2, batch_size=4) == 2
+    after = bn.moving_mean.numpy().copy()
+    assert not np.allclose(before, after)
+    training.precise_batch_norm(saved, mixer, batches=2, batch_size=4)
+    np.testing.assert_allclose(bn.moving_mean.numpy(), after, rtol=1e-5, atol=1e-6)
     with pytest.raises(training.ParameterError, match="precise_bn_batches"):
         training.TrainConfig(model="report_cae", precise_bn_batches=-1)
 

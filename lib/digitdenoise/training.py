@@ -42,7 +42,7 @@ from .noise import NoiseSource, OnTheFlyMixer
 __all__ = [
     # defined here
     "VALIDATION_SCORE", "TrainConfig", "TrainResult", "TrainingData", "strategy", "train_model",
-    "recalibrate_batch_norm", "validation_si_sdr_improvement", "save_denoiser", "load_denoiser",
+    "recalibrate_batch_norm", "precise_batch_norm", "validation_si_sdr_improvement", "save_denoiser", "load_denoiser",
     "prepare_data", "train_or_reuse", "load_chapter5_models",
     # re-exported from losses.py
     "LOSSES", "CappedNegativeSiSdr", "negative_si_sdr",
@@ -299,7 +299,8 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
                     denoiser.network.set_weights(trainable.get_weights())
                 ema_score = validation_si_sdr_improvement(trainable if domain == "waveform" else denoiser,
                                                           val_noisy, val_clean)
-                recalibrate_batch_norm(trainable, _calibration_batches(mixer, epoch, tcfg, to_domain))
+                recalibrate_batch_norm(trainable, _calibration_batches(mixer, epoch, tcfg.seed, tcfg.precise_bn_batches,
+                                                                     tcfg.batch_size, to_domain))
                 val_loss = float(trainable.evaluate(val_ds, verbose=0))
         row = {"epoch": epoch + 1, "loss": loss, "val_loss": val_loss, "learning_rate": state["lr"]}
         if tcfg.precise_bn_batches:
@@ -349,16 +350,24 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
     return TrainResult(final, pd.DataFrame(state["history"]), state["seconds"], out_dir, stopped, resumed_from)
 
 
-def _calibration_batches(mixer, epoch: int, tcfg: TrainConfig, to_domain):
-    """``tcfg.precise_bn_batches`` batches of this epoch's training pairs (network inputs only), drawn
-    reproducibly from the seed and the epoch."""
-    rng = np.random.default_rng([tcfg.seed, epoch, 0xB17C])
-    n = min(len(mixer), tcfg.precise_bn_batches * tcfg.batch_size)
+def _calibration_batches(mixer, epoch: int, seed: int, n_batches: int, batch_size: int, to_domain=None):
+    """``n_batches`` batches of the mixer's training pairs for ``epoch`` (network inputs only, through
+    ``to_domain`` where given), drawn reproducibly from the seed and the epoch."""
+    rng = np.random.default_rng([seed, epoch, 0xB17C])
+    n = min(len(mixer), n_batches * batch_size)
     order = rng.permutation(len(mixer))[:n]
-    for start in range(0, n, tcfg.batch_size):
-        pairs = [mixer.pair(int(i), epoch) for i in order[start:start + tcfg.batch_size]]
+    for start in range(0, n, batch_size):
+        pairs = [mixer.pair(int(i), epoch) for i in order[start:start + batch_size]]
         noisy = tf.constant(np.stack([p[0] for p in pairs]).astype(np.float32))
-        yield to_domain(noisy, noisy)[0]
+        yield noisy if to_domain is None else to_domain(noisy, noisy)[0]
+
+
+def precise_batch_norm(model: models.Denoiser, mixer, *, batches: int = 30, batch_size: int = 16,
+                       seed: int = 0) -> int:
+    """Re-estimate a saved denoiser's batch-norm statistics on ``batches`` batches of training pairs from
+    ``mixer`` (chapter 5; see :func:`recalibrate_batch_norm`), in place, and return how many batches were
+    used. Chapter 5 uses it to ask whether a seed's failure is its loss or its normalising statistics."""
+    return recalibrate_batch_norm(model, _calibration_batches(mixer, 0, seed, batches, batch_size))
 
 
 def recalibrate_batch_norm(network: keras.Model, batches) -> int:
