@@ -172,6 +172,8 @@ def test_recorded_report_metric_reads_the_committed_run_and_names_a_bad_file(tmp
     assert raw["report_value_db"] == metrics.REPORT_CLAIMED_DB
     assert table.loc["noisy input", "SI-SDR impr. (dB)"] == 0
     assert (table["signs disagree (% of clips)"].between(0, 100)).all()
+    # the input is the clean speech plus noise: louder than the clean speech, never quieter
+    assert table.loc["noisy input", "output level re clean (dB)"] > 0
     with pytest.raises(DataError, match="make report-metric"):
         metrics.recorded_report_metric(tmp_path / "missing.json")
     (tmp_path / "other.json").write_text('{"results": {"x": {}}}')

@@ -338,6 +338,8 @@ def recorded_report_metric(path=REPORT_METRIC_RECORDED):
     """The recorded comparison of the report's metric with SI-SDR (chapter 6; ``make report-metric``):
     ``(raw JSON, table)`` with one row per method (input first, then the report's own model, the other
     models and the oracle) and the means, 95% intervals and sign-disagreement shares of both metrics.
+    The output's level against the clean speech (mean over clips of the energy ratio in dB; NaN in
+    recordings made before it was measured) shows what a scale-invariant score cannot see.
     A missing or foreign file is a :class:`~digitdenoise.errors.DataError` naming it and the command."""
     import json
     from pathlib import Path
@@ -357,7 +359,8 @@ def recorded_report_metric(path=REPORT_METRIC_RECORDED):
                  "95% CI (report's metric)": "{:.2f} to {:.2f}".format(*r["spectrogram_snr_improvement_db"]["ci95"]),
                  "SI-SDR impr. (dB)": r["si_sdr_improvement_db"]["mean"],
                  "95% CI (SI-SDR)": "{:.2f} to {:.2f}".format(*r["si_sdr_improvement_db"]["ci95"]),
-                 "signs disagree (% of clips)": 100 * r["sign_disagreement_share"]}
+                 "signs disagree (% of clips)": 100 * r["sign_disagreement_share"],
+                 "output level re clean (dB)": (r.get("output_level_re_clean_db") or {}).get("mean", float("nan"))}
                 for name, r in sorted(results.items(), key=lambda item: (
                     _REPORT_ROW_ORDER.index(item[1].get("kind", "model")), not item[0].startswith("report_cae"),
                     item[0]))]
