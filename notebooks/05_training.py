@@ -50,11 +50,13 @@ live_model = "mel_cnn"  # the model trained live in "Watching one model learn" (
 
 # %% tags=["remove-input"]
 import json
+import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown
 from myst_nb import glue
 
 from digitdenoise import _io, audio, config, evaluation, models, training, plots, zoo
@@ -237,12 +239,12 @@ glue("live_final", f"{live_final:+.1f}", display=False)
 if recorded_live is not None:
     rec_info = json.loads((zoo_dirs[live_model] / "train_config.json").read_text())
     until = ("it stopped improving" if rec_info.get("stopped") == "early stopping" else "its time budget ran out")
-    glue("live_recorded", f"The recorded run of the same model (dashed), trained by `make release-zoo` until "
+    glue("live_recorded", Markdown(f"The recorded run of the same model (dashed), trained by `make release-zoo` until "
          f"{until}, reached {recorded_live[zoo.VALIDATION_COLUMN].max():+.1f} dB after "
-         f"{len(recorded_live)} epochs and {rec_info['train_seconds'] / 60:.0f} minutes", display=False)
+         f"{len(recorded_live)} epochs and {rec_info['train_seconds'] / 60:.0f} minutes"), display=False)
 else:
-    glue("live_recorded", "No converged checkpoint of this model exists at this sample rate, so there is no "
-         "recorded curve to compare with", display=False)
+    glue("live_recorded", Markdown("No converged checkpoint of this model exists at this sample rate, so there is no "
+         "recorded curve to compare with"), display=False)
 
 # %% [markdown]
 # {numref}`fig-live-curve` shows the run: on the left the model's own loss on each epoch's training pairs
@@ -269,7 +271,7 @@ plt.show()
 
 # %% [markdown]
 # The live run completed {glue:text}`live_epochs` epochs in {glue:text}`live_seconds` s and ends at
-# {glue:text}`live_final` dB. {glue:text}`live_recorded`. A budget of seconds shows *that* a model
+# {glue:text}`live_final` dB. {glue:md}`live_recorded`. A budget of seconds shows *that* a model
 # learns; it does not show what the model can do. That takes a run to convergence.
 #
 # ## Training until the curve flattens
@@ -281,7 +283,7 @@ plt.show()
 # seed's learning rate; training pairs per epoch: {glue:text}`zoo_clips`. The book's criterion for a converged run: the last {glue:text}`flat_share` of its
 # epochs gained less than {glue:text}`flat_db` dB of validation SI-SDR improvement. These are **recorded**
 # runs: the checkpoints are in git (`models/release/zoo/`), the build loads them and measures them here; it does not repeat the training.
-# {glue:text}`zoo_source_note`
+# {glue:md}`zoo_source_note`
 #
 # {numref}`fig-zoo-curves` shows each run twice: on the left its own validation loss (the quantity it is
 # trained to lower and early-stopped on), divided by its first epoch's value so that MSE and cross-entropy
@@ -296,33 +298,40 @@ if zoo_dirs:
     for name, folder in zoo_dirs.items():
         results[name], infos[name] = training.load_denoiser(folder)
         histories[name], result_dirs[name] = pd.read_csv(folder / "history.csv"), folder
+    retrained = zoo.book_loss_runs(Path(release_dir) / "zoo", sample_rate=sr)  # same seeds, the book's loss
+    for label, folder in retrained.items():
+        results[label], infos[label] = training.load_denoiser(folder)
+        histories[label], result_dirs[label] = pd.read_csv(folder / "history.csv"), folder
     previous_dir = Path(release_dir) / f"fsdd-{models.BEST_MODEL}"
     if (previous_dir / "model.keras").is_file():
         fsdd_mask = f"{models.BEST_MODEL} (FSDD only)"
         results[fsdd_mask], infos[fsdd_mask] = training.load_denoiser(previous_dir)
         result_dirs[fsdd_mask] = previous_dir
-    glue("zoo_source_note", "", display=False)
+    glue("zoo_source_note", Markdown(""), display=False)
     per_epoch = {name: infos[name]["train_config"].get("clips_per_epoch") for name in zoo_dirs}
     glue("zoo_clips", ", ".join(f"{name} {n:,}" if n else f"{name} all" for name, n in per_epoch.items())
          + " (each epoch a fresh random subset of the training clips)", display=False)
 else:  # no converged checkpoints at this rate (AudioMNIST at 16 kHz): the profile's budget, trained here
+    retrained = {}
     for name in [*zoo.SEEDS, models.BEST_MODEL]:
         tcfg = training.TrainConfig(model=name, epochs=run["epochs"], seed=run.seed,
                                     clips_per_epoch=run["clips_per_epoch"], time_budget_s=run["zoo_seconds"])
         results[name], histories[name], _ = training.train_or_reuse(prepared, tcfg, model_root / name, verbose=0)
         infos[name] = {"train_seconds": float(histories[name]["epoch_seconds"].sum()), "stopped": "budget"}
         result_dirs[name] = model_root / name
-    glue("zoo_source_note", f"**This run has no converged checkpoints at {sr} Hz** (they are trained on FSDD at "
+    glue("zoo_source_note", Markdown(f"**This run has no converged checkpoints at {sr} Hz** (they are trained on FSDD at "
          "8 kHz), so the seed models below were trained here under this profile's short budget: read their "
-         "numbers as a budget's, not an architecture's.", display=False)
+         "numbers as a budget's, not an architecture's."), display=False)
     glue("zoo_clips", f"{run['clips_per_epoch'] or len(prepared.train_clean):,} for every model", display=False)
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Validation SI-SDR improvement per epoch of each seed model's run (recorded by make release-zoo, or this run's budget where no checkpoint exists).", "name": "fig-zoo-curves"}}
 fig, (ax_loss, ax) = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
 for name, h in histories.items():
-    ax_loss.plot(h["epoch"], h["val_loss"] / h["val_loss"].iloc[0], marker="o", ms=3, label=name)
+    if name not in retrained:  # a run on the book's loss has no loss of its own to show on the left
+        ax_loss.plot(h["epoch"], h["val_loss"] / h["val_loss"].iloc[0], marker="o", ms=3, label=name)
     if zoo.VALIDATION_COLUMN in h:
-        ax.plot(h["epoch"], h[zoo.VALIDATION_COLUMN], marker="o", ms=3, label=name)
+        ax.plot(h["epoch"], h[zoo.VALIDATION_COLUMN], marker="o", ms=3, label=name,
+                ls="--" if name in retrained else "-")
 ax_loss.set(xlabel="Epoch", ylabel="Validation loss / first epoch's", title="What each model minimises")
 ax.axhline(0, color="grey", lw=0.8)
 ax.set(xlabel="Epoch", ylabel="Validation SI-SDR improvement (dB)", title="What the book measures")
@@ -437,6 +446,123 @@ glue("zoo_times", zoo_times, display=False)
 # log-magnitudes), which spends its effort on the loud bins and says nothing about the waveform; the mask
 # U-Net is trained on the waveform's SI-SDR itself, the measure this table reports, and may correct the
 # phase.
+
+# %% [markdown]
+# ## Same network, the book's loss
+#
+# That last claim can be tested. Keep a seed's network, its output head (a magnitude, with the noisy
+# phase), its data, learning rate, pairs per epoch, patience and time budget, and change one thing: the
+# loss. `make release-zoo-si-sdr` retrains the seed end to end on the waveform, on the release model's loss,
+# the negative SI-SDR of the resynthesised output $\hat s$ against the clean $s$:
+#
+# $$\mathcal{L}(s, \hat s) = -10 \log_{10} \frac{\lVert \alpha s \rVert^2}{\lVert \alpha s - \hat s \rVert^2},
+# \qquad \alpha = \frac{\hat s^\top s}{\lVert s \rVert^2}.$$
+#
+# Nothing in the network changes. The gradient now also flows through the head: the inverse of the
+# scaling, the exponential that turns a log-magnitude back into a magnitude, and the inverse STFT. All
+# three are differentiable, so the same optimiser sees the waveform error instead of the spectrogram error.
+# The run is labelled "(SI-SDR loss)" in the table above and drawn dashed in {numref}`fig-zoo-curves`;
+# it is a **recorded** run like the others (`models/release/zoo/<name>-si_sdr/`).
+#
+# Trained this way, the network meets a second trap, which has nothing to do with the loss: in training
+# mode it improves within a few epochs, yet scored on the validation pairs as a user would run it, it can
+# stay below the noisy input. The culprit is **batch normalisation**. During training each batch-norm layer normalises with the
+# mean and variance of the current batch; at inference it uses moving averages, updated after every
+# step as
+#
+# $$m \leftarrow \beta\, m + (1 - \beta)\, \mu_\text{batch}, \qquad \beta = 0.99 \text{ (Keras' default, which the report kept)}.$$
+#
+# Such an average remembers about $1/(1-\beta) = 100$ steps, here {glue:text}`bn_memory_epochs` epochs, and in those steps the
+# weights have moved on: the averages describe a network that no longer exists. (The U-Nets use
+# $\beta = 0.9$, PyTorch's default, and are hit far less.) The cure is to freeze the weights after each
+# epoch and re-estimate the statistics as a plain average over $K$ training batches, $m = \frac1K \sum_k
+# \mu_k$ ({term}`precise batch norm`, `training.recalibrate_batch_norm`), before validating. The weights do
+# not change, only the two statistics per channel that inference uses. The run records both scores every
+# epoch; {numref}`fig-precise-bn` shows them.
+# {glue:md}`book_loss_result`
+
+# %% tags=["remove-cell"]
+from digitdenoise import noise
+
+if retrained:
+    retrained_cfg = infos[next(iter(retrained))]["train_config"]
+    steps = math.ceil(retrained_cfg["clips_per_epoch"] / retrained_cfg["batch_size"])
+    glue("bn_memory_epochs", f"about {100 / steps:.0f}", display=False)
+else:
+    glue("bn_memory_epochs", "several", display=False)
+book_loss_parts = []
+for label, folder in retrained.items():
+    seed_name = folder.name.removesuffix(f"-{zoo.BOOK_LOSS}")
+    if seed_name not in summary.index or label not in summary.index:
+        continue
+    own, new = summary.loc[seed_name], summary.loc[label]
+    own_q, new_q = own.get("quality bar, SI-SDR impr. (dB)"), new.get("quality bar, SI-SDR impr. (dB)")
+    change = new["SI-SDR improvement (dB)"] - own["SI-SDR improvement (dB)"]
+    # was the own-loss model only let down by its statistics? re-estimate them as the retrained run did
+    own_model, _ = training.load_denoiser(result_dirs[seed_name])  # a fresh copy: the table's model stays as it was
+    probe = noise.OnTheFlyMixer(prepared.train_clean, prepared.source, seed=run.seed)
+    calibration = noise.OnTheFlyMixer(prepared.train_clean, prepared.source, seed=run.seed,
+                                      kinds=[k for k in training.TrainConfig(model=seed_name).kinds if k in probe.kinds],
+                                      speakers=prepared.train_speakers)
+    training.precise_batch_norm(own_model, calibration, batches=retrained_cfg["precise_bn_batches"],
+                                batch_size=retrained_cfg["batch_size"], seed=run.seed)
+    own_recal = evaluation.si_sdr_table(prepared.val_clean, prepared.val_noisy,
+                                        training.denoise_batch(own_model, prepared.val_noisy),
+                                        lengths)["si_sdr_improvement"].mean()
+    verdict = (f"with its batch-norm statistics re-estimated the same way, the own-loss model still scores "
+               f"{own_recal:+.1f} dB, so "
+               + ("its loss, not its architecture, held it back" if new["SI-SDR improvement (dB)"] > 0 > own_recal
+                  else "the book's loss gives the better waveform" if change > 0
+                  else "the change of loss does not help: the architecture limits it"))
+    book_loss_parts.append(
+        f"**{seed_name}** on its own loss scores {own['SI-SDR improvement (dB)']:+.1f} dB on the validation pairs "
+        f"above; on the book's loss, after {int(new['epochs'])} epochs ({new['training time (min)']:.0f} minutes, "
+        f"stopped by {new['stopped by']}; curve: {new['curve']}), {new['SI-SDR improvement (dB)']:+.1f} dB"
+        + (f" (quality bar on the test speaker: {own_q:+.1f} dB before, {new_q:+.1f} dB after)"
+           if pd.notna(own_q) and pd.notna(new_q) else "")
+        + f": {verdict}.")
+bn_gap = []
+for label, folder in retrained.items():
+    h = histories[label]
+    ema = f"{zoo.VALIDATION_COLUMN}_moving_average_bn"
+    if ema in h:
+        gap = h[zoo.VALIDATION_COLUMN] - h[ema]
+        worst, last = h.loc[gap.idxmax()], h.iloc[-1]
+        bn_gap.append(f"{label} scored {worst[zoo.VALIDATION_COLUMN]:+.1f} dB with re-estimated statistics and "
+                      f"{worst[ema]:+.1f} dB with the moving averages at epoch {int(worst['epoch'])}, the widest gap, "
+                      f"and {last[zoo.VALIDATION_COLUMN]:+.1f} against {last[ema]:+.1f} dB at its last epoch")
+glue("bn_gap", ("; ".join(bn_gap) + ". Each pair of numbers comes from the same weights; only the normalising "
+                "statistics differed")
+     if bn_gap else "No run here recorded both scores", display=False)
+glue("book_loss_result", Markdown(" ".join(book_loss_parts) if book_loss_parts else
+     "This run has no seed retrained on the book's loss at this sample rate (`make release-zoo-si-sdr` "
+     "records them for FSDD at 8 kHz)."), display=False)
+
+# %% [markdown]
+# {numref}`fig-precise-bn` plots, for each seed retrained on the book's loss, the validation SI-SDR
+# improvement per epoch twice: with the batch-norm statistics re-estimated (solid, the score the run was
+# early-stopped on) and with Keras' moving averages as they stood at the end of the epoch (dotted). What to
+# look for: the gap between the two curves, and whether it closes as the learning rate falls and the
+# weights change more slowly.
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "Validation SI-SDR improvement per epoch of the seed retrained on the book's loss, with re-estimated batch-norm statistics (solid) and with the moving averages (dotted). Recorded run.", "name": "fig-precise-bn"}}
+fig, ax = plt.subplots(figsize=(6.5, 3.4), layout="constrained")
+for label in retrained:
+    h = histories[label]
+    line, = ax.plot(h["epoch"], h[zoo.VALIDATION_COLUMN], marker="o", ms=3, label=f"{label}, precise batch norm")
+    ema = f"{zoo.VALIDATION_COLUMN}_moving_average_bn"
+    if ema in h:
+        ax.plot(h["epoch"], h[ema], ls=":", marker=".", color=line.get_color(), label=f"{label}, moving averages")
+ax.axhline(0, color="grey", lw=0.8)
+ax.set(xlabel="Epoch", ylabel="Validation SI-SDR improvement (dB)")
+if retrained:
+    ax.legend(fontsize="small")
+else:
+    ax.text(0.5, 0.5, "no seed retrained on the book's loss in this run", ha="center", transform=ax.transAxes)
+plt.show()
+
+# %% [markdown]
+# In the recorded run {glue:text}`bn_gap`.
 
 # %% [markdown]
 # ## The general release model: many voices, many noises
@@ -836,3 +962,8 @@ glue("listen_gains", "; ".join(f"{name} {metrics.si_sdr_db(sounds['clean'], out)
 #    SI-SDR, and what would you expect to hear?
 # 4. **Mask bound.** `models.MASK_BOUND` limits how much the complex mask may amplify a bin. Look at the
 #    oracle PSM's clip to $[0, 1]$ and explain why a bound above 1 can still help a learned mask.
+# 5. **One loss for every seed.** `make release-zoo-si-sdr ZOO_SI_SDR_SEEDS=mel_cnn ZOO_BUDGET=900` retrains
+#    the mel autoencoder on the book's loss (`ZOO_BUDGET` seconds at most, resumable) into
+#    `models/release/zoo/mel_cnn-si_sdr`; rerun this chapter and it joins the table. Does the mel gain head
+#    gain as much from the change of loss as the magnitude head of the report's autoencoder? Predict before
+#    you run it.

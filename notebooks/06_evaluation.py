@@ -58,10 +58,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from IPython.display import HTML, display
+from IPython.display import HTML, Markdown, display
 from myst_nb import glue
 
-from digitdenoise import _io, audio, config, data, evaluation, models, plots, training
+from digitdenoise import _io, audio, config, data, evaluation, models, plots, training, zoo
 
 run = config.resolve(dataset=dataset, profile=profile, data_home=data_home, artifacts_dir=artifacts_dir,
                      seed=seed, snr_db=snr_db)
@@ -84,19 +84,22 @@ if len(zoo_rows):
     lo_min, hi_min = zoo_rows["training time (min)"].min(), zoo_rows["training time (min)"].max()
     span = f"{lo_min:.0f} to {hi_min:.0f} minutes" if round(lo_min) != round(hi_min) else f"{lo_min:.0f} minutes"
     converged_here = "curve" in zoo_rows.columns  # recorded checkpoints carry their convergence verdict
-    zoo_time6 = (f"trained by `make release-zoo` until their own validation loss stopped improving or their time "
+    zoo_time6 = (f"trained (make release-zoo) until their own validation loss stopped improving or their time "
                  f"budget ran out ({span} each; recorded checkpoints)"
                  if converged_here else f"trained for {span} each under this profile's budget in chapter 5")
 else:
     zoo_time6 = "trained in chapter 5"
 glue("zoo_time6", zoo_time6, display=False)
+retrained6 = [name for name in denoisers if name.split(" (")[0] in zoo.SEEDS and name not in zoo.SEEDS]
+glue("zoo_book_loss6", Markdown((", ".join(f"`{n}`" for n in retrained6) + " (the same network trained on the book's "
+                        "loss, chapter 5),") if retrained6 else ""), display=False)
 
 # %% [markdown]
 # ## Methods and test set
 #
 # {glue:text}`n_methods` methods run on {glue:text}`n_test` clips of the held-out speaker(s)
 # {glue:text}`test_speakers`. The best model's row uses {glue:text}`best_source`. The other learned rows
-# are the models chapter 5 compared: the four seed models, {glue:text}`zoo_time6`, and
+# are the models chapter 5 compared: the four seed models, {glue:text}`zoo_time6`, {glue:md}`zoo_book_loss6` and
 # `mask_unet (FSDD only)`, the book's design trained on the same FSDD data as the seeds (the previous
 # release). Next to them:
 #
@@ -1042,14 +1045,33 @@ if report_metric is not None:
     if "report_cae" in rm:
         cae = rm["report_cae"]
         net = rm.get("report_cae (network output)", cae)
-        glue("rm_cae", f"{net['spectrogram_snr_improvement_db']['mean']:+.1f} dB on the report's metric (its "
+        glue("rm_cae", Markdown(f"{net['spectrogram_snr_improvement_db']['mean']:+.1f} dB on the report's metric (its "
              f"network's own output spectrogram; {cae['spectrogram_snr_improvement_db']['mean']:+.1f} dB after "
-             f"resynthesis) and {cae['si_sdr_improvement_db']['mean']:+.1f} dB SI-SDR improvement", display=False)
+             f"resynthesis) and {cae['si_sdr_improvement_db']['mean']:+.1f} dB SI-SDR improvement"), display=False)
     else:
-        glue("rm_cae", "not in this recording (run `make report-metric` after `make release-zoo`)", display=False)
+        glue("rm_cae", Markdown("not in this recording (run `make report-metric` after `make release-zoo`)"), display=False)
+    book = f"report_cae-{zoo.BOOK_LOSS}"
+    if book in rm:
+        spec_book = rm.get(book + " (network output)", rm[book])["spectrogram_snr_improvement_db"]["mean"]
+        si_book = rm[book]["si_sdr_improvement_db"]["mean"]
+        text = (f"Retrained on the book's loss (chapter 5), the same network scores {spec_book:+.1f} dB on the "
+                f"report's metric and {si_book:+.1f} dB SI-SDR improvement.")
+        level = rm_rows["output level re clean (dB)"]
+        masks = [n for n in rm_rows.index if "mask_unet" in n]
+        if spec_book < 0 < si_book and pd.notna(level.get(book)) and masks:
+            text += (f" The metrics disagree again, the other way round: its output is {level[book]:.0f} dB louder "
+                     f"than the clean speech (the mask U-Nets: {level[masks].min():+.1f} to {level[masks].max():+.1f} dB). "
+                     "SI-SDR rescales the output before comparing, so it cannot see the level, and a loss built on it "
+                     "leaves the level free; the report's metric compares levels and punishes it. A model meant for "
+                     "listeners needs both, the right waveform and the right level; a bounded mask that "
+                     "multiplies the noisy input cannot make the output much louder than the input.")
+        glue("rm_cae_book", text, display=False)
+    else:
+        glue("rm_cae_book", "", display=False)
     most = rm_rows["signs disagree (% of clips)"].idxmax()
     glue("rm_disagree", f"{most} ({rm_rows.loc[most, 'signs disagree (% of clips)']:.0f}% of its clips)", display=False)
 else:
+    glue("rm_cae_book", "", display=False)
     for key in ("rm_setting", "rm_date", "rm_value", "rm_silence", "rm_irm", "rm_irm_si", "rm_cae", "rm_disagree"):
         glue(key, "n/a (no recording at bench/results/report_metric.json)", display=False)
 
@@ -1057,8 +1079,8 @@ else:
 rm_rows.round(2) if len(rm_rows) else print("no recorded report-metric run: make report-metric")
 
 # %% [markdown]
-# The report's autoencoder, rebuilt and trained to convergence, scores {glue:text}`rm_cae` here, against
-# {glue:text}`rm_value` dB in the report. The oracle IRM scores {glue:text}`rm_irm` dB on the report's
+# The report's autoencoder, rebuilt and trained to convergence, scores {glue:md}`rm_cae` here, against
+# {glue:text}`rm_value` dB in the report. {glue:text}`rm_cae_book` The oracle IRM scores {glue:text}`rm_irm` dB on the report's
 # metric and {glue:text}`rm_irm_si` dB on SI-SDR. The two metrics disagree most often for
 # {glue:text}`rm_disagree`.
 #
@@ -1088,7 +1110,7 @@ rm_rows.round(2) if len(rm_rows) else print("no recorded report-metric run: make
 #   different, and the chapter reports all three with intervals.
 # * The report's {glue:text}`rm_claim` dB is a spectrogram SNR: not scale-invariant (silence alone "gains"
 #   {glue:text}`rm_silence` dB here) and blind to phase. On it the converged report autoencoder scores
-#   {glue:text}`rm_cae`.
+#   {glue:md}`rm_cae`.
 # * On test voices and noises that no model trained on (recorded benchmark), the release model meets
 #   {glue:text}`n_bars_met` of {glue:text}`n_bars` bars; its worst non-speech cell is {glue:text}`worst_cell`.
 #

@@ -40,6 +40,7 @@ seed = 0
 snr_db = -8.0  # SNR of the noisy test clips that the deployment section exports and streams (dB)
 bench_file = "bench/results/bench.json"  # written by `make bench`
 export_bench_file = "bench/results/export_parity.json"  # recorded engine speeds (bench/export_parity.py)
+small_bench_file = "bench/results/small_model.json"  # recorded size and speed of both models (bench/small_model.py)
 deploy_clips = 8  # test clips for the export and streaming checks
 block_frames = 8  # STFT frames per block of the streaming denoiser (a multiple of 8)
 target_rtf = 0.005  # the book's speed target for its best model: real-time factor on one core
@@ -52,7 +53,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import display
+from IPython.display import Markdown, display
 from myst_nb import glue
 
 from digitdenoise import errors, plots
@@ -599,6 +600,22 @@ fig.tight_layout()
 plt.show()
 
 # %% tags=["remove-cell"]
+from digitdenoise import models
+
+small_dir = Path(model_dir).parent / "general-small_tcn"  # make release-small writes it there
+small_trained = (small_dir / "model.keras").is_file()
+small = (training.load_denoiser(small_dir)[0] if small_trained
+         else models.build_denoiser("small_tcn", model.cfg))  # the latency depends on the layers alone
+small_reach = streaming.time_reach(small.network)
+small_stream = streaming.StreamingDenoiser(small, block_frames=small_reach.grid)
+glue("small_context", small_reach.context, display=False)
+glue("small_ahead", small_reach.lookahead, display=False)
+glue("small_latency_ms", f"{small_stream.latency_ms:.0f}", display=False)
+glue("small_trained_note", Markdown("" if small_trained else "Its training on the general recipe (`make release-small`) "
+     "has not been recorded yet, so this section states its latency, which depends on the layers alone, and no "
+     "quality."), display=False)
+
+# %% tags=["remove-cell"]
 back_ms, ahead_ms = (centre - changed[0]) * ms, (changed[-1] - centre) * ms
 glue("dep_back_ms", f"{back_ms:.0f}", display=False)
 glue("dep_ahead_ms", f"{ahead_ms:.0f}", display=False)
@@ -630,11 +647,85 @@ glue("dep_lag_min", f"{(lag[steady] if steady.any() else lag).min():.0f}", displ
 # {cite:p}`schroeter2023deepfilternet3`, which look ahead by a few short frames at most) has $L = 0$, or
 # close to it. The formula then leaves the block and the window: {glue:text}`dep_causal_ms` ms with this
 # STFT and blocks of {glue:text}`dep_block` frames, and down to one window, {glue:text}`dep_frame_ms` ms,
-# for a network that can update frame by frame. That is a bound, not a measured model: without the future,
-# a network of the same size usually removes less noise, and a small causal model for this book's task is
-# future work. One more difference from the `denoise` command: its do-no-harm guard (chapter 6) judges the
+# for a network that can update frame by frame. The book's small model, `small_tcn` (the zoo table of
+# chapter 5), is built that way: causal convolutions after a shift of a few frames. For it
+# `streaming.time_reach` finds {glue:text}`small_context` frames of context and {glue:text}`small_ahead`
+# of look-ahead, and no pooling in time, so blocks may be a single frame: a latency of
+# **{glue:text}`small_latency_ms` ms**, against {glue:text}`dep_latency_ms` ms for the U-Net. It streams
+# exactly too (the library's tests compare it with whole-clip processing). What it costs in quality is a
+# separate question: without the future, a network usually removes less noise.
+# {glue:md}`small_trained_note` One more difference from the `denoise` command: its do-no-harm guard (chapter 6) judges the
 # whole output against the whole input, which a stream never has, so the streaming denoiser returns the
 # model's output unguarded.
+#
+# ### Size against quality
+#
+# What does a much smaller network, with a few frames of look-ahead instead of dozens, give up? Cost
+# comes in three currencies: **parameters** (memory and download size), **multiply-adds per second of
+# audio** (MAC/s, the arithmetic the model needs whatever machine runs it) and the **real-time factor**
+# measured on one thread of this machine (RTF, chapter 9's first section), which also counts everything
+# that is not arithmetic. A convolution layer with $k$ taps, $C_\text{in}$ input and $C_\text{out}$
+# output channels, applied to $F$ bands at $R$ frames per second, costs
+#
+# $$\text{MAC/s} = k \, C_\text{in} \, C_\text{out} \, F \, R,$$
+#
+# so a model that first compresses the spectrum into a few bands and keeps few channels in its long
+# temporal layers saves the arithmetic where the U-Net spends it: wide layers over many frequency rows. The table sets the two models side by side:
+# parameters and MAC/s counted from the layers, RTF and the speed-up over DeepFilterNet3 from the
+# **recorded** run of `bench/small_model.py` ({glue:text}`small_bench_date`, one thread, 20 FSDD clips),
+# the latency worked out above, and the quality bar of chapter 5 (SI-SDR improvement, FSDD test speaker,
+# white noise at -8 dB) from each checkpoint's `quality.json`. What to look for: how the ratios of cost
+# compare with the ratio of quality.
+
+# %% tags=["remove-input"]
+small_bench = json.loads(Path(small_bench_file).read_text()) if Path(small_bench_file).is_file() else None
+trade_rows = []
+for key, label, folder, latency_ms in (("release model (mask_unet)", "release model (mask_unet)", Path(model_dir),
+                                        stream.latency_ms),
+                                       ("small model (small_tcn)", "small model (small_tcn)", small_dir,
+                                        small_stream.latency_ms)):
+    row = {"model": label}
+    if small_bench is not None:
+        size = small_bench["models"][key]
+        clips_rtf = small_bench["rtf"]["20 FSDD clips (1 s each)"]["methods"][key]
+        row.update({"parameters": f"{size['parameters']:,}", "M MAC/s": round(size["macs_per_audio_s"] / 1e6, 1),
+                    "RTF, one thread": clips_rtf["rtf"]["median"],
+                    "x faster than DeepFilterNet3": round(clips_rtf["speed_vs_deepfilternet3"], 1)})
+    row["latency (ms)"] = round(latency_ms)
+    quality_file = folder / "quality.json"
+    row["quality bar, SI-SDR impr. (dB)"] = (
+        round(json.loads(quality_file.read_text())["results"]["model"]["si_sdr_improvement_db"], 2)
+        if quality_file.is_file() else "not trained yet")
+    trade_rows.append(row)
+trade = pd.DataFrame(trade_rows).set_index("model")
+glue("small_bench_date", small_bench["date"][:10] if small_bench else "not recorded", display=False)
+if small_bench is not None:
+    big, little = (small_bench["models"][k] for k in ("release model (mask_unet)", "small model (small_tcn)"))
+    glue("trade_param_ratio", f"{big['parameters'] / little['parameters']:.1f}", display=False)
+    glue("trade_mac_ratio", f"{big['macs_per_audio_s'] / little['macs_per_audio_s']:.0f}", display=False)
+    rtfs = small_bench["rtf"]["20 FSDD clips (1 s each)"]["methods"]
+    rtf_ratio = rtfs["release model (mask_unet)"]["rtf"]["median"] / rtfs["small model (small_tcn)"]["rtf"]["median"]
+    glue("trade_rtf_ratio", f"{rtf_ratio:.0f}", display=False)
+    glue("trade_overhead", ": less than the arithmetic alone predicts, because at this size the fixed work around "
+         "the network (STFT, inverse STFT, the framework's per-call overhead) is no longer small next to it"
+         if rtf_ratio < 0.8 * big["macs_per_audio_s"] / little["macs_per_audio_s"] else
+         ", about as much as the arithmetic predicts", display=False)
+else:
+    for key in ("trade_param_ratio", "trade_mac_ratio", "trade_rtf_ratio", "trade_overhead"):
+        glue(key, "n/a", display=False)
+quality_cells = trade["quality bar, SI-SDR impr. (dB)"]
+if all(isinstance(v, float) for v in quality_cells):
+    glue("trade_quality", Markdown(f"and on the quality bar it gives up {quality_cells.iloc[0] - quality_cells.iloc[1]:.1f} dB "
+         "of SI-SDR improvement"), display=False)
+else:
+    glue("trade_quality", Markdown("and what it gives up in quality will be measured once `make release-small` has trained "
+         "it; until then the table can only show the cost side"), display=False)
+trade
+
+# %% [markdown]
+# The small model has {glue:text}`trade_param_ratio` times fewer parameters and needs
+# {glue:text}`trade_mac_ratio` times fewer multiply-adds, and runs {glue:text}`trade_rtf_ratio` times
+# faster{glue:text}`trade_overhead`, {glue:md}`trade_quality`.
 #
 # ## Feature extraction and training
 #
