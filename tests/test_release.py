@@ -12,15 +12,21 @@ from digitdenoise import evaluation, training
 from digitdenoise.errors import DataError
 
 RELEASE = ROOT / "models" / "release"
-FOLDERS = ["general-mask_unet", "fsdd-mask_unet", "fsdd-mask_unet-white"]
+FOLDERS = ["general-mask_unet", "fsdd-mask_unet", "fsdd-mask_unet-white", "general-small_tcn"]
 
 
-@pytest.mark.parametrize("name", ["general-mask_unet", "fsdd-mask_unet"])
+@pytest.mark.parametrize("name", ["general-mask_unet", "fsdd-mask_unet", "general-small_tcn"])
 def test_the_committed_checkpoints_are_small_and_loadable(name):
     folder = RELEASE / name
     assert (folder / "model.keras").stat().st_size <= 5 * 2**20
     model, info = training.load_denoiser(folder)
     assert info["parameters"] == int(model.network.count_params())
+
+
+def test_the_small_release_model_stays_under_100k_parameters_and_trained_on_the_general_recipe():
+    info = json.loads((RELEASE / "general-small_tcn" / "train_config.json").read_text())
+    assert info["model"] == "small_tcn" and info["parameters"] <= 100_000
+    assert info["train_config"]["recipe"]["name"] == "general" and info["train_config"].get("init_from") is None
 
 
 def test_the_general_release_records_its_recipe_and_splits():
