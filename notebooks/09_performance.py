@@ -673,8 +673,8 @@ glue("dep_lag_min", f"{(lag[steady] if steady.any() else lag).min():.0f}", displ
 # temporal layers saves the arithmetic where the U-Net spends it: wide layers over many frequency rows. The table sets the two models side by side:
 # parameters and MAC/s counted from the layers, RTF and the speed-up over DeepFilterNet3 from the
 # **recorded** run of `bench/small_model.py` ({glue:text}`small_bench_date`, one thread, 20 FSDD clips),
-# the latency worked out above, and the quality bar of chapter 5 (SI-SDR improvement, FSDD test speaker,
-# white noise at -8 dB) from each checkpoint's `quality.json`. What to look for: how the ratios of cost
+# the latency worked out above, each checkpoint's training (from its `train_config.json`) and the quality
+# bar of chapter 5 (SI-SDR improvement, FSDD test speaker, white noise at -8 dB) from its `quality.json`. What to look for: how the ratios of cost
 # compare with the ratio of quality.
 
 # %% tags=["remove-input"]
@@ -692,6 +692,15 @@ for key, label, folder, latency_ms in (("release model (mask_unet)", "release mo
                     "RTF, one thread": clips_rtf["rtf"]["median"],
                     "x faster than DeepFilterNet3": round(clips_rtf["speed_vs_deepfilternet3"], 1)})
     row["latency (ms)"] = round(latency_ms)
+    config_file = folder / "train_config.json"
+    if config_file.is_file():
+        trained = json.loads(config_file.read_text())
+        start = trained["train_config"].get("init_from")
+        row["training"] = (f"{trained['train_seconds'] / 60:.0f} min, "
+                           + (f"fine-tuned from {Path(start).name}" if start else "from scratch")
+                           + f", stopped by {trained['stopped']}")
+    else:
+        row["training"] = "not trained yet"
     quality_file = folder / "quality.json"
     row["quality bar, SI-SDR impr. (dB)"] = (
         round(json.loads(quality_file.read_text())["results"]["model"]["si_sdr_improvement_db"], 2)
