@@ -152,6 +152,19 @@ def test_the_recorded_benchmark_loads_and_a_missing_one_is_named(tmp_path):
         generalisation.load_recorded(str(tmp_path / "bad.json"))
 
 
+def test_unseen_noise_means_match_the_recorded_bar():
+    from conftest import ROOT
+    from digitdenoise.errors import DataError
+
+    recorded = generalisation.load_recorded(str(ROOT / "bench" / "results" / "generalisation.json"))
+    means = generalisation.unseen_noise_means(recorded)
+    bar = recorded.bars[recorded.bars["bar"].str.startswith("unseen non-speech noise")]["value"].astype(float).item()
+    assert means["release model"] / means["oracle IRM"] == pytest.approx(bar, abs=1e-3)
+    assert means["oracle IRM"] > means["release model"] > means["noisereduce (stationary)"]
+    with pytest.raises(DataError, match="no unseen-noise cells at 3 dB"):
+        generalisation.unseen_noise_means(recorded, snr_db=3.0)
+
+
 def test_replaying_a_noise_that_is_not_in_the_benchmark_is_named(data_home):
     from conftest import ROOT
 

@@ -533,6 +533,19 @@ def load_recorded(path: str = RECORDED) -> Recorded:
                         "record it again with `make bench-generalisation`.") from None
 
 
+def unseen_noise_means(recorded: Recorded, *, snr_db: float = 0.0) -> pd.Series:
+    """Mean SI-SDR improvement per method on the benchmark's unseen non-speech noises (the Hu test split,
+    ``hu/...``, and the cross-corpus Speech Commands set, ``sc/...``) with the speechocean762 test speakers at
+    ``snr_db``: the condition of the first generalisation bar (chapter 6) and of the small model's bar
+    (appendix 9). Weighted by clips, so it equals the mean over the clips."""
+    t = recorded.by_noise
+    t = t[t["source"].isin(["so-digits", "so-sentences"]) & t["noise"].str.match(r"(hu|sc)/") & (t["snr_db"] == snr_db)]
+    if t.empty:
+        raise DataError(f"the recorded benchmark has no unseen-noise cells at {snr_db:g} dB.")
+    weighted = (t["si_sdri"] * t["clips"]).groupby(t["method"]).sum() / t.groupby("method")["clips"].sum()
+    return weighted.rename("si_sdri")
+
+
 def replay_cell(recorded: Recorded, data_home, source: str, noise: str, *, sr: int = 8000) -> Mixtures:
     """The exact mixtures of one (source, noise) cell of a recorded run, rebuilt from the data home with the
     run's own settings (chapter 6 listens to them)."""
