@@ -41,6 +41,7 @@ snr_db = -8.0  # SNR of the noisy test clips that the deployment section exports
 bench_file = "bench/results/bench.json"  # written by `make bench`
 export_bench_file = "bench/results/export_parity.json"  # recorded engine speeds (bench/export_parity.py)
 small_bench_file = "bench/results/small_model.json"  # recorded size and speed of both models (bench/small_model.py)
+small_generalisation_file = "bench/results/generalisation-small.json"  # the small model on the generalisation benchmark
 deploy_clips = 8  # test clips for the export and streaming checks
 block_frames = 8  # STFT frames per block of the streaming denoiser (a multiple of 8)
 target_rtf = 0.005  # the book's speed target for its best model: real-time factor on one core
@@ -707,6 +708,24 @@ for key, label, folder, latency_ms in (("release model (mask_unet)", "release mo
         if quality_file.is_file() else "not trained yet")
     trade_rows.append(row)
 trade = pd.DataFrame(trade_rows).set_index("model")
+from digitdenoise import generalisation
+
+small_gen_path = Path(small_generalisation_file)
+unseen_col = "unseen noises, 0 dB, SI-SDR impr. (dB)"
+if small_gen_path.is_file():  # one run scored both models on the same mixtures
+    small_gen = generalisation.load_recorded(str(small_gen_path))
+    unseen = generalisation.unseen_noise_means(small_gen)
+    role = {Path(small_gen.raw["model"]["dir"]).name: "release model",  # the benchmark's --model-dir
+            Path(small_gen.raw["previous_model"]["dir"]).name: "previous release model"}
+    trade[unseen_col] = [round(unseen[role[Path(d).name]], 2) if Path(d).name in role else np.nan
+                         for d in (model_dir, small_dir)]
+    gap = trade[unseen_col].iloc[0] - trade[unseen_col].iloc[1]
+    glue("trade_unseen", f"On the unseen noises of chapter 6's generalisation benchmark (speechocean762 test speakers, "
+         f"0 dB, recorded {small_gen.raw['date'][:10]}, both models on the same mixtures in one run) the small model "
+         f"is {gap:.1f} dB behind", display=False)
+else:
+    glue("trade_unseen", "The small model has not been scored on chapter 6's generalisation benchmark yet "
+         "(make bench-generalisation-small)", display=False)
 glue("small_bench_date", small_bench["date"][:10] if small_bench else "not recorded", display=False)
 if small_bench is not None:
     big, little = (small_bench["models"][k] for k in ("release model (mask_unet)", "small model (small_tcn)"))
@@ -734,7 +753,7 @@ trade
 # %% [markdown]
 # The small model has {glue:text}`trade_param_ratio` times fewer parameters and needs
 # {glue:text}`trade_mac_ratio` times fewer multiply-adds, and runs {glue:text}`trade_rtf_ratio` times
-# faster{glue:text}`trade_overhead`, {glue:md}`trade_quality`.
+# faster{glue:text}`trade_overhead`, {glue:md}`trade_quality`. {glue:text}`trade_unseen`.
 #
 # ## Feature extraction and training
 #
