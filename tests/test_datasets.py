@@ -94,6 +94,30 @@ def test_registry_names_every_corpus_and_rejects_unknown(data_home):
         datasets.ensure("timit", data_home)
 
 
+def test_each_digit_corpus_lives_in_its_own_module_and_data_reexports_its_names():
+    from digitdenoise import data
+    from digitdenoise.datasets import audiomnist, fsdd
+
+    moved = {fsdd: ["FSDD_TAG", "FSDD_ARCHIVE", "parse_fsdd_metadata_py"],
+             audiomnist: ["AUDIOMNIST_COMMIT", "AUDIOMNIST_ARCHIVE", "AUDIOMNIST_META_URL", "AUDIOMNIST_META_SHA256",
+                          "AUDIOMNIST_ACCENT_SPELLING", "AUDIOMNIST_COUNTRY_SPELLING", "COUNTRY_CONTINENT",
+                          "PLAUSIBLE_AGE", "CANONICAL_ROOMS", "clean_audiomnist_metadata",
+                          "read_audiomnist_metadata_file", "find_audiomnist_metadata", "audiomnist_metadata",
+                          "metadata_cleaning_table"]}
+    assert datasets.fsdd is fsdd and datasets.audiomnist is audiomnist
+    for module, names in moved.items():
+        for name in names:
+            assert getattr(data, name) is getattr(module, name), name
+            assert name in data.__all__, name
+            if callable(getattr(module, name)):
+                assert getattr(module, name).__module__ == module.__name__, name
+    assert data.DATASETS["fsdd"].description == fsdd.DESCRIPTION
+    assert data.DATASETS["audiomnist"].description == audiomnist.DESCRIPTION
+    assert data._corpus("audiomnist-sample") is audiomnist
+    # the registry stays the corpora beyond the digits: `digitdenoise fetch fsdd` keeps going through data
+    assert not {"fsdd", "audiomnist"} & set(datasets.names())
+
+
 def test_bad_file_names_are_rejected():
     with pytest.raises(DataError, match="n1 ... n100"):
         hu_nonspeech.split_of("noise7.wav")

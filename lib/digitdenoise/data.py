@@ -16,15 +16,18 @@ All of them live in a *data home* folder (``$DIGITDENOISE_DATA_HOME``)::
     <data home>/noise/*.wav          (background-noise recordings, see ``noise``)
 
 The library only reads the data home, except to download a missing dataset into it.
+
+This module is the generic layer every digit corpus shares (specs, audio reading, the clip table,
+splits, waveforms). What is particular to one corpus (its source, archive layout and metadata format
+and cleaning) lives in its own module, :mod:`digitdenoise.datasets.fsdd` and
+:mod:`digitdenoise.datasets.audiomnist`; the names defined there are re-exported here unchanged.
 """
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
 import re
-import shutil
 import warnings
 from pathlib import Path
 from typing import Any, Iterable
@@ -33,22 +36,36 @@ import numpy as np
 import pandas as pd
 import soundfile as sf
 
-from ._io import atomic_dir, atomic_path, write_json
+from ._io import atomic_path
 from .config import DATASET_NAMES, cache_dir, check_choice, check_number, default_data_home
+from .datasets import audiomnist, fsdd
+from .datasets.audiomnist import (AUDIOMNIST_ACCENT_SPELLING, AUDIOMNIST_ARCHIVE, AUDIOMNIST_COMMIT,  # noqa: F401
+                                  AUDIOMNIST_COUNTRY_SPELLING, AUDIOMNIST_META_SHA256, AUDIOMNIST_META_URL,
+                                  CANONICAL_ROOMS, COUNTRY_CONTINENT, PLAUSIBLE_AGE, _clean_room,
+                                  audiomnist_metadata, clean_audiomnist_metadata, find_audiomnist_metadata,
+                                  metadata_cleaning_table, read_audiomnist_metadata_file)
+from .datasets.fsdd import FSDD_ARCHIVE, FSDD_TAG, parse_fsdd_metadata_py  # noqa: F401
 from .errors import AudioFileError, DataError, ParameterError
 
+# each corpus's source, archive layout and metadata cleaning were split out of this module into
+# datasets/fsdd.py and datasets/audiomnist.py; their names stay reachable as data.<name> for the
+# chapters, the CLI, the benchmarks and the tests
+__all__ = [
+    # defined here
+    "DatasetSpec", "DATASETS", "spec", "dataset_root", "read_audio", "ensure_dataset", "verify_dataset",
+    "load_speaker_metadata", "load_clips", "subsample", "SPLITS", "speaker_split", "assign_split",
+    "clip_statistics", "read_clips", "load_waveforms",
+    # re-exported from datasets/fsdd.py
+    "FSDD_TAG", "FSDD_ARCHIVE", "parse_fsdd_metadata_py",
+    # re-exported from datasets/audiomnist.py
+    "AUDIOMNIST_COMMIT", "AUDIOMNIST_ARCHIVE", "AUDIOMNIST_META_URL", "AUDIOMNIST_META_SHA256",
+    "AUDIOMNIST_ACCENT_SPELLING", "AUDIOMNIST_COUNTRY_SPELLING", "COUNTRY_CONTINENT", "PLAUSIBLE_AGE",
+    "CANONICAL_ROOMS", "_clean_room", "clean_audiomnist_metadata", "read_audiomnist_metadata_file",
+    "find_audiomnist_metadata", "audiomnist_metadata", "metadata_cleaning_table",
+]
+
 # --------------------------------------------------------------------------------------------------
-# Dataset descriptions and sources
-
-FSDD_TAG = "v1.0.10"
-FSDD_ARCHIVE = f"https://github.com/Jakobovski/free-spoken-digit-dataset/archive/refs/tags/{FSDD_TAG}.zip"
-AUDIOMNIST_COMMIT = "ce04129aaa56d47d11a8d9cc1247bac2cafac9b7"
-AUDIOMNIST_ARCHIVE = f"https://github.com/soerenab/AudioMNIST/archive/{AUDIOMNIST_COMMIT}.zip"
-AUDIOMNIST_META_URL = (
-    f"https://raw.githubusercontent.com/soerenab/AudioMNIST/{AUDIOMNIST_COMMIT}/data/audioMNIST_meta.txt"
-)
-AUDIOMNIST_META_SHA256 = "0c2e6efb246d9e3ea4f678d7bf97be3f9fd717e9c58ffaec644eeccd75ebd80f"
-
+# Dataset descriptions (each corpus's source and archive are in its module under datasets/)
 
 @dataclasses.dataclass(frozen=True)
 class DatasetSpec:
@@ -65,12 +82,12 @@ class DatasetSpec:
 
 
 DATASETS: dict[str, DatasetSpec] = {
-    "fsdd": DatasetSpec("fsdd", "fsdd", 8000, 6, 3000, True,
-                        f"Free Spoken Digit Dataset {FSDD_TAG} (CC BY-SA 4.0)", 8000),
-    "audiomnist": DatasetSpec("audiomnist", "audiomnist", 48000, 60, 30000, True,
-                              "AudioMNIST (Becker et al.), 60 speakers (MIT)", 16000),
-    "audiomnist-sample": DatasetSpec("audiomnist-sample", "audiomnist-sample", 48000, None, None, False,
-                                     "a few real AudioMNIST clips with the full 60-speaker metadata", 16000),
+    "fsdd": DatasetSpec("fsdd", "fsdd", fsdd.SAMPLE_RATE, fsdd.N_SPEAKERS, fsdd.N_CLIPS, True,
+                        fsdd.DESCRIPTION, 8000),
+    "audiomnist": DatasetSpec("audiomnist", "audiomnist", audiomnist.SAMPLE_RATE, audiomnist.N_SPEAKERS,
+                              audiomnist.N_CLIPS, True, audiomnist.DESCRIPTION, 16000),
+    "audiomnist-sample": DatasetSpec("audiomnist-sample", "audiomnist-sample", audiomnist.SAMPLE_RATE, None, None,
+                                     False, "a few real AudioMNIST clips with the full 60-speaker metadata", 16000),
 }
 assert tuple(DATASETS) == DATASET_NAMES
 
@@ -135,14 +152,17 @@ def _audio_info(path: Path) -> tuple[int, int]:
 # --------------------------------------------------------------------------------------------------
 # Locating and downloading
 
+def _corpus(name: str):
+    """The module that knows corpus ``name``'s layout and metadata (``audiomnist-sample`` is AudioMNIST's)."""
+    return fsdd if name == "fsdd" else audiomnist
+
+
 def _wav_files(root: Path, name: str) -> list[Path]:
-    if name == "fsdd":
-        return sorted((root / "recordings").glob("*.wav"))
-    return sorted((root / "data").glob("*/*.wav"))
+    return _corpus(name).wav_files(root)
 
 
 def _meta_file(root: Path, name: str) -> Path:
-    return root / ("metadata.json" if name == "fsdd" else "data/audioMNIST_meta.txt")
+    return _corpus(name).metadata_file(root)
 
 
 def ensure_dataset(name: str, data_home: str | Path | None = None, *, download: bool = True) -> Path:
@@ -194,51 +214,10 @@ def _fetch(url: str, known_hash: str | None, fname: str, processor=None):
 
 
 def _download(name: str, home: Path) -> Path:
-    import pooch
-
-    ds = DATASETS[name]
-    root = home / ds.folder
-    if name == "fsdd":
-        files = _fetch(FSDD_ARCHIVE, None, f"fsdd-{FSDD_TAG}.zip", pooch.Unzip())
-        wavs = [Path(f) for f in files if f.endswith(".wav") and "/recordings/" in f.replace("\\", "/")]
-        meta_py = [Path(f) for f in files if f.replace("\\", "/").endswith("/metadata.py")]
-        if len(wavs) != ds.n_clips or not meta_py:
-            raise DataError(f"the FSDD archive {FSDD_ARCHIVE} has {len(wavs)} recordings and "
-                            f"{'a' if meta_py else 'no'} metadata.py; expected {ds.n_clips} and one.")
-        metadata = parse_fsdd_metadata_py(meta_py[0].read_text(encoding="utf-8"))
-        with atomic_dir(root) as tmp:
-            (tmp / "recordings").mkdir()
-            for w in wavs:
-                shutil.copy2(w, tmp / "recordings" / w.name)
-            write_json(tmp / "metadata.json", metadata)
-    else:  # audiomnist
-        files = _fetch(AUDIOMNIST_ARCHIVE, None, f"audiomnist-{AUDIOMNIST_COMMIT[:10]}.zip", pooch.Unzip())
-        wavs = [Path(f) for f in files if f.endswith(".wav") and _CLIP_NAME.match(Path(f).name)]
-        meta = [Path(f) for f in files if f.endswith("audioMNIST_meta.txt")]
-        if len(wavs) != ds.n_clips or not meta:
-            raise DataError(f"the AudioMNIST archive has {len(wavs)} clips and {len(meta)} metadata "
-                            f"files; expected {ds.n_clips} and 1.")
-        with atomic_dir(root) as tmp:
-            for w in wavs:
-                (tmp / "data" / w.parent.name).mkdir(parents=True, exist_ok=True)
-                shutil.copy2(w, tmp / "data" / w.parent.name / w.name)
-            shutil.copy2(meta[0], tmp / "data" / "audioMNIST_meta.txt")
+    root = home / DATASETS[name].folder
+    _corpus(name).download_archive(root)
     verify_dataset(name, home)
     return root
-
-
-def parse_fsdd_metadata_py(source: str) -> dict[str, dict[str, str]]:
-    """Read FSDD's ``metadata.py`` (a Python dict literal) without executing it (chapter 1)."""
-    try:
-        tree = ast.parse(source)
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "metadata" for t in node.targets):
-                value = ast.literal_eval(node.value)
-                if isinstance(value, dict):
-                    return value
-    except (SyntaxError, ValueError) as exc:
-        raise DataError(f"FSDD metadata.py cannot be parsed: {exc}") from None
-    raise DataError("FSDD metadata.py holds no `metadata = {...}` dictionary.")
 
 
 def verify_dataset(name: str, data_home: str | Path | None = None) -> dict[str, Any]:
@@ -262,147 +241,13 @@ def verify_dataset(name: str, data_home: str | Path | None = None) -> dict[str, 
 # --------------------------------------------------------------------------------------------------
 # Speaker metadata
 
-AUDIOMNIST_ACCENT_SPELLING = {
-    "german": "German",
-    "Brasilian": "Brazilian",
-    "Egyptian_American?": "Egyptian-American",
-}
-AUDIOMNIST_COUNTRY_SPELLING = {"Spanien": "Spain"}
-# The metadata gives "Europe" for speakers from Syria and India; continents follow the country.
-COUNTRY_CONTINENT = {
-    "Germany": "Europe", "Spain": "Europe", "Italy": "Europe", "Poland": "Europe", "Denmark": "Europe",
-    "France": "Europe", "Syria": "Asia", "India": "Asia", "China": "Asia", "South Korea": "Asia",
-    "Brazil": "South America", "Egypt": "Africa", "South Africa": "Africa",
-}
-PLAUSIBLE_AGE = (10, 100)
-
-
-# Canonical room names are the file's majority spellings; only real variants are rewritten.
-CANONICAL_ROOMS = {"vr-room": "vr-room", "kino": "Kino", "ruheraum": "Ruheraum", "library": "library"}
-
-
-def _clean_room(raw: str) -> str:
-    room = str(raw).strip()
-    key = room.lower().replace("romm", "room")
-    return CANONICAL_ROOMS.get(key, room)
-
-
-def clean_audiomnist_metadata(raw: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    """Tidy AudioMNIST's ``audioMNIST_meta.txt`` (chapter 1). One row per speaker, indexed by the
-    two-digit speaker id, keeping each raw value beside its cleaned form:
-
-    * ``age``: integer years; impossible values (such as ``1234``) become missing;
-    * ``accent``: spelling variants merged (``german`` -> ``German``, ``Brasilian`` -> ``Brazilian``);
-    * ``room``: ``vr-room``, ``VR-Room``, ``VR-room`` and ``vr-romm`` are one room (the majority spelling
-      of each room is kept);
-    * ``origin``: split into ``continent`` / ``country`` / ``city``, country spellings normalised and
-      the continent taken from the country where the file disagrees;
-    * ``native_speaker``: boolean; ``recording_date``: a timestamp.
-    """
-    if not isinstance(raw, dict) or not raw:
-        raise DataError("AudioMNIST metadata must be a non-empty JSON object keyed by speaker id.")
-    rows = []
-    for speaker, rec in raw.items():
-        if not isinstance(rec, dict):
-            raise DataError(f"AudioMNIST metadata for speaker {speaker!r} is not an object.")
-        origin_parts = [p.strip() for p in str(rec.get("origin", "")).split(",")]
-        origin_parts += [""] * (3 - len(origin_parts))
-        continent_raw, country_raw, city = origin_parts[0], origin_parts[1], ", ".join(origin_parts[2:]).strip(", ")
-        country = AUDIOMNIST_COUNTRY_SPELLING.get(country_raw, country_raw)
-        try:
-            age = int(str(rec.get("age")).strip())
-        except ValueError:
-            age = None
-        if age is not None and not PLAUSIBLE_AGE[0] <= age <= PLAUSIBLE_AGE[1]:
-            age = None
-        accent_raw = str(rec.get("accent", "")).strip()
-        native_raw = str(rec.get("native speaker", "")).strip().lower()
-        rows.append({
-            "speaker": f"{int(speaker):02d}" if str(speaker).isdigit() else str(speaker),
-            "gender": str(rec.get("gender", "")).strip().lower() or None,
-            "age": age,
-            "age_raw": rec.get("age"),
-            "accent": AUDIOMNIST_ACCENT_SPELLING.get(accent_raw, accent_raw),
-            "accent_raw": accent_raw,
-            "native_speaker": {"yes": True, "no": False}.get(native_raw),
-            "continent": COUNTRY_CONTINENT.get(country, continent_raw.replace("-", " ")),
-            "country": country,
-            "city": city,
-            "origin_raw": rec.get("origin"),
-            "room": _clean_room(rec.get("recordingroom", "")),
-            "room_raw": rec.get("recordingroom"),
-            "recording_date": pd.to_datetime(rec.get("recordingdate"), format="%y-%m-%d-%H-%M-%S",
-                                             errors="coerce"),
-        })
-    table = pd.DataFrame(rows).set_index("speaker").sort_index()
-    table["age"] = table["age"].astype("Int64")
-    table["native_speaker"] = table["native_speaker"].astype("boolean")
-    return table
-
-
-def read_audiomnist_metadata_file(path: str | Path) -> dict[str, Any]:
-    """Parse ``audioMNIST_meta.txt`` (JSON) with a clear error for a broken file (chapter 1)."""
-    path = Path(path)
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DataError(f"{path}: AudioMNIST metadata file not found.") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not valid JSON ({exc}); re-download audioMNIST_meta.txt.") from None
-
-
-def find_audiomnist_metadata(data_home: str | Path | None = None, *, download: bool = True) -> Path:
-    """Path of ``audioMNIST_meta.txt``, whatever dataset the book uses (chapter 1).
-
-    Looks in ``audiomnist/`` then ``audiomnist-sample/`` of the data home; otherwise downloads the
-    single metadata file (checksum-verified) into ``<data home>/audiomnist-meta/``.
-    """
-    home = Path(data_home).expanduser() if data_home else default_data_home()
-    for folder in ("audiomnist", "audiomnist-sample", "audiomnist-meta"):
-        for candidate in (home / folder / "data" / "audioMNIST_meta.txt", home / folder / "audioMNIST_meta.txt"):
-            if candidate.is_file():
-                return candidate
-    if not download:
-        raise DataError(f"audioMNIST_meta.txt not found under {home} (audiomnist/data/ or audiomnist-sample/data/); "
-                        "run `digitdenoise fetch audiomnist-meta`.")
-    fetched = Path(_fetch(AUDIOMNIST_META_URL, f"sha256:{AUDIOMNIST_META_SHA256}", "audioMNIST_meta.txt"))
-    target = home / "audiomnist-meta" / "audioMNIST_meta.txt"
-    with atomic_path(target) as tmp:
-        shutil.copy2(fetched, tmp)
-    return target
-
-
-def audiomnist_metadata(data_home: str | Path | None = None, *, download: bool = True) -> pd.DataFrame:
-    """The cleaned 60-speaker AudioMNIST metadata (chapter 1); see :func:`find_audiomnist_metadata`."""
-    path = find_audiomnist_metadata(data_home, download=download)
-    return clean_audiomnist_metadata(read_audiomnist_metadata_file(path))
-
-
 def load_speaker_metadata(name: str, data_home: str | Path | None = None) -> pd.DataFrame:
     """Speaker metadata of a dataset, one row per speaker (chapter 1).
 
     FSDD: ``gender``, ``accent`` (e.g. ``German``), ``country`` (ISO code from the accent field),
     ``language``. AudioMNIST: see :func:`clean_audiomnist_metadata`.
     """
-    root = dataset_root(name, data_home)
-    path = _meta_file(root, name)
-    if name == "fsdd":
-        if path.is_file():
-            try:
-                raw = json.loads(path.read_text(encoding="utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise DataError(f"{path}: not valid JSON ({exc}).") from None
-        elif (root / "metadata.py").is_file():
-            raw = parse_fsdd_metadata_py((root / "metadata.py").read_text(encoding="utf-8"))
-        else:
-            raise DataError(f"FSDD speaker metadata not found: expected {path} (or metadata.py).")
-        rows = []
-        for speaker, rec in raw.items():
-            country, _, accent = str(rec.get("accent", "")).partition("/")
-            rows.append({"speaker": speaker, "gender": rec.get("gender"), "accent": accent or country,
-                         "country": country, "language": rec.get("language")})
-        return pd.DataFrame(rows).set_index("speaker").sort_index()
-    return clean_audiomnist_metadata(read_audiomnist_metadata_file(path))
+    return _corpus(name).speaker_metadata(dataset_root(name, data_home))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -529,29 +374,6 @@ def clip_statistics(table: pd.DataFrame, *, top_db: float = 30.0, progress: bool
             "trail_silence_s": (len(y) - end) / sr,
         })
     return pd.concat([table.reset_index(drop=True), pd.DataFrame(rows)], axis=1)
-
-
-def metadata_cleaning_table(raw: dict[str, dict[str, Any]], cleaned: pd.DataFrame) -> pd.DataFrame:
-    """Before/after table of every value the cleaning changed (chapter 1): field, raw, cleaned, speakers."""
-    records = []
-    pairs = {"age": ("age", "age"), "accent": ("accent", "accent"), "recordingroom": ("room", "room"),
-             "origin": ("origin", None)}
-    for speaker, rec in raw.items():
-        key = f"{int(speaker):02d}" if str(speaker).isdigit() else str(speaker)
-        row = cleaned.loc[key]
-        for field, (label, column) in pairs.items():
-            before = str(rec.get(field))
-            if column is None:
-                after = f"{row['continent']}, {row['country']}, {row['city']}"
-            else:
-                after = "<missing>" if pd.isna(row[column]) else str(row[column])
-            if before != after:
-                records.append({"field": label, "raw value": before, "cleaned value": after, "speaker": key})
-    out = pd.DataFrame(records)
-    if out.empty:
-        return pd.DataFrame(columns=["field", "raw value", "cleaned value", "speakers", "n"])
-    return (out.groupby(["field", "raw value", "cleaned value"])["speaker"]
-            .agg(speakers=lambda s: ", ".join(sorted(s)), n="count").reset_index())
 
 
 def read_clips(paths: Iterable[str | Path], sr: int | None = None, *, progress: bool = False) -> list[np.ndarray]:

@@ -1,4 +1,5 @@
-"""The corpora beyond the digit datasets, one module each, behind one registry (chapters 4-7).
+"""The corpora of the book, one module each; the corpora beyond the digit datasets behind one registry
+(chapters 1-7).
 
 ``speechocean762``  226 speakers (children and adults) reading English, digit strings included; the
                     voices the general model learns from and is tested on (:mod:`.speechocean762`).
@@ -7,8 +8,13 @@
 ``speech-commands-noise``  the six background recordings of Speech Commands (``<data home>/noise``);
                     a cross-corpus *test* set: the general model never trains on them.
 
-The digit corpora (FSDD, AudioMNIST) live in :mod:`digitdenoise.data`. Every corpus is read from the
-data home and downloaded into it file by file, with checksums, only when a file is missing.
+The digit corpora have their own modules too, but are not in the registry: :mod:`.fsdd` (Free Spoken
+Digit Dataset, 6 speakers) and :mod:`.audiomnist` (60 speakers, with the metadata cleaning) hold each
+corpus's source, archive layout and speaker metadata, and :mod:`digitdenoise.data` is the layer that
+reads them as digit datasets (``data.ensure_dataset``, ``data.load_clips``, splits; ``digitdenoise fetch
+fsdd`` goes through it). The registry's corpora are read from the data home and downloaded into it file
+by file, with checksums, only when a file is missing; a digit corpus is downloaded once, as its release
+archive.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..config import check_choice
-from . import hu_nonspeech, speechocean762
+from . import audiomnist, fsdd, hu_nonspeech, speechocean762
 
 # name -> (module, what it is)
 REGISTRY: dict[str, tuple[object, str]] = {
@@ -40,4 +46,4 @@ def ensure(name: str, data_home: str | Path | None = None, *, download: bool = T
     return ensure_fn(data_home, download=download, progress=progress)
 
 
-__all__ = ["REGISTRY", "ensure", "hu_nonspeech", "names", "speechocean762"]
+__all__ = ["REGISTRY", "audiomnist", "ensure", "fsdd", "hu_nonspeech", "names", "speechocean762"]
