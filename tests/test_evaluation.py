@@ -88,3 +88,17 @@ def test_score_clips_with_precomputed_input_scores_matches_scoring_from_scratch(
         np.testing.assert_allclose(table[column].to_numpy(), fresh[column].to_numpy(), rtol=1e-12)
     assert list(fresh.columns[:6]) == ["si_sdr", "si_sdr_in", "snr", "snr_in", "pesq", "pesq_in"]
     assert (fresh["si_sdr_improvement"] > 0).all()
+
+
+def test_statistics_names_stay_reachable_through_evaluation():
+    """The statistics moved to statistics.py are the same objects as evaluation.<name>, listed in its __all__."""
+    from digitdenoise import statistics
+
+    moved = ["mean_ci", "group_summary", "bootstrap_ci", "speaker_bootstrap_ci", "permutation_test",
+             "attribute_tests", "speaker_group_summary", "association", "paired_gap", "within_speaker_spread_test"]
+    for name in moved:
+        assert getattr(evaluation, name) is getattr(statistics, name), name
+        assert getattr(statistics, name).__module__ == "digitdenoise.statistics", name
+    assert set(moved) <= set(evaluation.__all__)
+    assert all(hasattr(evaluation, name) for name in evaluation.__all__)
+    assert evaluation.mean_ci([1.0, 2.0, 3.0])[0] == pytest.approx(2.0)

@@ -109,7 +109,7 @@ def summarise(per_clip: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0) -> d
     test speaker: the fold model's mean SI-SDR improvement with a bootstrap interval over its clips, each
     clip averaged over the noise types; the oracle IRM's mean; the model's share of it; mean PESQ and ESTOI
     improvements) and ``per_noise`` (per speaker, noise and method: mean SI-SDR improvement)."""
-    from .evaluation import bootstrap_ci
+    from .statistics import bootstrap_ci
 
     missing = {"fold", "clip_id", "noise", "method", "si_sdr_improvement", "pesq_improvement",
                "estoi_improvement"} - set(per_clip.columns)

@@ -362,7 +362,7 @@ def summarise(per_clip: pd.DataFrame, by: Sequence[str] = ("source", "family", "
     """Per condition and method (chapter 6): clips, mean and 95% bootstrap CI of the SI-SDR, PESQ and
     ESTOI improvements, the share of clips the method made worse than its input (SI-SDR), PESQ/ESTOI
     failures, and the ratio of the mean SI-SDR improvement to the oracle IRM's in the same cell."""
-    from .evaluation import bootstrap_ci
+    from .statistics import bootstrap_ci
 
     rows = []
     for key, group in per_clip.groupby(list(by), sort=True):

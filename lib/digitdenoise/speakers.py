@@ -6,7 +6,7 @@ Three pieces, all used by chapter 7:
   never trained or tuned on) read at the model's rate, each utterance mixed with *one* noise excerpt
   drawn from the utterance's own id and the seed, so every method and every rerun hears the same mixture
   (:func:`select_population`, :func:`population_noises`, :func:`population_mixtures`,
-  :func:`score_population`); the tests over speaker groups are :mod:`evaluation`'s, with Holm's
+  :func:`score_population`); the tests over speaker groups are :mod:`statistics`'s, with Holm's
   correction applied over the whole family of tests (:func:`population_tests`) and an effect size with
   an interval for two-group attributes (:func:`group_difference`);
 * **power**: the smallest difference between groups that the speaker-level permutation test finds
@@ -147,14 +147,14 @@ def score_population(model, mixtures, *, name: str = "release model", guard_db: 
 def population_tests(per_clip: pd.DataFrame, attributes: Sequence[str] = ATTRIBUTES,
                      metrics: Sequence[str] = METRICS, *, by: str = "kind", min_speakers: int = 3,
                      n_perm: int = 5000, alpha: float = 0.05, seed: int = 0) -> pd.DataFrame:
-    """Chapter 7's family of speaker-level tests: :func:`evaluation.attribute_tests` for every level of
+    """Chapter 7's family of speaker-level tests: :func:`statistics.attribute_tests` for every level of
     ``by`` (digit strings, sentences) and every metric, then Holm's correction over the *whole* family
     (every attribute, metric and level tested), not only over the attributes of one call. Adds the group
     sizes of each test (``groups``, e.g. ``female 47, male 54``: the groups tested, or all groups of an
     untestable attribute)."""
     from statsmodels.stats.multitest import multipletests
 
-    from .evaluation import attribute_tests
+    from .statistics import attribute_tests
 
     parts = []
     for level, part in per_clip.groupby(by, sort=True):
@@ -235,7 +235,7 @@ def _group_sum_statistic(values: np.ndarray, labels: np.ndarray, n_groups: int) 
 def permutation_p_values(values: np.ndarray, labels: np.ndarray, *, n_perm: int = 199, seed: int = 0) -> np.ndarray:
     """Speaker-level permutation p-values of eta squared for many data sets at once (chapter 7): each
     row of ``values`` holds one value per speaker, ``labels`` the speakers' groups (shared by all rows).
-    The same test as :func:`evaluation.permutation_test`, vectorised for simulations: the ``n_perm``
+    The same test as :func:`statistics.permutation_test`, vectorised for simulations: the ``n_perm``
     shuffles are shared by all rows, ``p = (1 + #{perm >= observed}) / (1 + n_perm)``."""
     check_number("n_perm", n_perm, minimum=19, integer=True)
     values = np.atleast_2d(np.asarray(values, np.float64))
@@ -333,7 +333,7 @@ def power_table(per_clip: pd.DataFrame, attributes: Sequence[str], metrics: Sequ
                 min_speakers: int = 3, power: float = 0.8, alpha: float = 0.05, n_sim: int = 400, n_perm: int = 199,
                 seed: int = 0) -> pd.DataFrame:
     """For every attribute the chapter tests (per level of ``by`` and per metric), the run's group sizes
-    (groups of at least ``min_speakers`` speakers, as :func:`evaluation.attribute_tests` keeps), the
+    (groups of at least ``min_speakers`` speakers, as :func:`statistics.attribute_tests` keeps), the
     pooled between-speaker spread, the observed range of group means, and the minimum detectable
     difference at ``power`` and ``alpha`` (chapter 7; ``inf`` where the groups are too small for the test
     ever to reach ``alpha``). The difference in units of the spread depends on
