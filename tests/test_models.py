@@ -103,6 +103,27 @@ def test_small_model_fits_the_budget_and_the_release_models_conventions():
         models.small_tcn((120, None, 1))
 
 
+def test_small_model_options_look_further_ahead_and_refine_at_full_resolution():
+    """``lookahead`` moves the input earlier; ``refine`` adds one causal convolution at full resolution
+    (2 frames x 3 bins over the decoder output and the input image): a few hundred parameters, one more
+    frame of past reach, still under the budget. A misspelt option is a clear error naming the options."""
+    from digitdenoise import streaming
+
+    plain = models.small_tcn((128, None, 1))
+    refined = models.small_tcn((128, None, 1), lookahead=12, refine=8)
+    assert refined.count_params() - plain.count_params() == 2 * 3 * (8 + 1) * 8 + 8
+    assert refined.count_params() <= 100_000
+    assert streaming.time_reach(refined) == streaming.TimeReach(context=117, lookahead=12, left=129, right=12, grid=1)
+    model = models.build_denoiser("small_tcn", CFG8, lookahead=12, refine=8)
+    assert model.get_config()["network_kwargs"] == {"lookahead": 12, "refine": 8}  # saved with the model
+    with pytest.raises(ParameterError, match="refine=-1"):
+        models.small_tcn((128, None, 1), refine=-1)
+    with pytest.raises(ParameterError, match="no option lookahed.*lookahead, refine"):
+        models.check_network_kwargs("small_tcn", {"lookahed": 3})
+    with pytest.raises(ParameterError, match="options are: none"):
+        models.check_network_kwargs("report_cae", {"base": 8})
+
+
 def test_small_model_denoises_a_real_fsdd_clip(data_home):
     """Through build_denoiser with the default features, a real recording of its own (not one-second)
     length keeps its length and stays finite, by the Keras call and by the denoise path; untrained, the

@@ -53,6 +53,13 @@ def test_cli_errors_are_one_line_with_status_2(tmp_path, capsys, no_network):
     with pytest.raises(SystemExit) as exit_:
         cli.main(["run", "--profile", "fast"])
     assert exit_.value.code == 2
+    capsys.readouterr()
+    for option, message in (("lookahead", "write each option as KEY=VALUE"), ("lookahead=ten", "not a number"),
+                            ("lookahed=3", "small_tcn has no option lookahed")):
+        assert cli.main(["train", "--model", "small_tcn", "--network", option, "--out", str(tmp_path / "t")]) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "t").exists()
 
 
 def test_cli_fetch_uses_data_already_present(data_home, capsys, no_network):

@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--precise-bn", type=int, default=0, metavar="BATCHES",
                        help="re-estimate batch-norm statistics on this many training batches after each epoch "
                             "(chapter 5); 0: Keras' moving averages")
+    train.add_argument("--network", nargs="+", default=[], metavar="KEY=VALUE",
+                       help="options of the model's builder, e.g. small_tcn's lookahead=12 refine=8 (chapter 9)")
     train.add_argument("--loss", default=None, choices=("si_sdr", "mse", "bce"),
                        help="train on this loss instead of the model's own (si_sdr: end to end on the waveform)")
     train.add_argument("--sdr-cap", type=float, default=None,
@@ -195,6 +197,11 @@ def _main(args) -> int:
         _load_tensorflow_quietly()
         from . import training
 
+        args.network = _network_options(args.network)
+        if args.network:  # a misspelt option fails now, not after the data are prepared
+            from . import models
+
+            models.check_network_kwargs(args.model, args.network)
         if args.without and args.recipe != "general":
             raise ParameterError("--without leaves ingredients out of the general recipe; add --recipe general.")
         if args.recipe == "general":
@@ -220,7 +227,7 @@ def _main(args) -> int:
                                     speed_factors=tuple(args.speed_factors), lr_patience=args.lr_patience,
                                     clips_per_epoch=args.clips_per_epoch, average_weights=args.average_weights,
                                     sdr_cap_db=args.sdr_cap, recipe=fold_recipe, loss=args.loss,
-                                    precise_bn_batches=args.precise_bn, **({"kinds": tuple(args.noise_kinds)} if args.noise_kinds else {}))
+                                    precise_bn_batches=args.precise_bn, network=args.network, **({"kinds": tuple(args.noise_kinds)} if args.noise_kinds else {}))
         result = training.train_model(prepared.train_clean, prepared.source, prepared.val_noisy,
                                       prepared.val_clean, prepared.cfg, tcfg, args.out,
                                       speakers=prepared.train_speakers)
@@ -279,7 +286,7 @@ def _train_general(args) -> None:
                                 clips_per_epoch=args.clips_per_epoch, average_weights=args.average_weights,
                                 sdr_cap_db=30.0 if args.sdr_cap is None else args.sdr_cap,
                                 snr_range=recipe.snr_range, kinds=tuple(recipe.kinds), loss=args.loss,
-                                precise_bn_batches=args.precise_bn,
+                                precise_bn_batches=args.precise_bn, network=args.network,
                                 recipe={"name": "general", **recipe.to_dict(), "splits": prepared.splits,
                                         **({"without": sorted(args.without)} if args.without else {})})
     print(f"general recipe: {len(prepared.mixer)} training windows, {len(prepared.val_noisy)} validation pairs")
@@ -287,6 +294,20 @@ def _train_general(args) -> None:
                                   tcfg, args.out, mixer=prepared.mixer)
     print(f"trained {args.model} for {len(result.history)} epochs ({result.stopped}) in "
           f"{result.seconds:.0f} s; saved to {result.out_dir}")
+
+
+def _network_options(items: list[str]) -> dict | None:
+    """``--network KEY=VALUE ...`` as builder keyword arguments; values are read as JSON (numbers, lists)."""
+    options = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ParameterError(f"--network {item!r}: write each option as KEY=VALUE, e.g. lookahead=12.")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            raise ParameterError(f"--network {item!r}: {value!r} is not a number or a JSON value.") from None
+    return options or None
 
 
 # ---------------------------------------------------------------- the `denoise` command

@@ -285,7 +285,7 @@ def _causal_tcn_block(x, dilation: int, kernel: int):
 
 def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_channels: int = 8,
               dilations: tuple[int, ...] = (1, 2, 4, 8, 16), kernel: int = 5,
-              lookahead: int = SMALL_TCN_LOOKAHEAD) -> keras.Model:
+              lookahead: int = SMALL_TCN_LOOKAHEAD, refine: int = 0) -> keras.Model:
     """The book's small model: a causal convolutional recurrent-style network (CRN, as in CRUSE or
     GTCRN) with a dilated temporal convolution network (TCN) where those have a GRU. Same input image
     and same two-channel complex-mask output as :func:`mask_unet`, so it trains with the same head,
@@ -309,6 +309,10 @@ def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_c
       output of the same resolution (skip connections), back to 128 bins of ``out_channels``
       channels; a zero-initialised 1x1 convolution makes the 2 mask channels (the identity mask at
       the start, like ``mask_unet``).
+    * **Refinement** (``refine`` > 0 channels; 0 by default): before the mask, one more causal
+      convolution (2 frames x 3 bins) at full resolution sees the decoder's output beside the input image
+      itself. The encoder's first stage already halves the bins, so without it no layer sees a single
+      bin of the input at its own resolution, as the narrow lines of a whistle or a harmonic need.
 
     Time reach: output frame ``t`` depends on input frames ``t + lookahead - 128 .. t + lookahead``
     (128 past frames: 4 from the encoder, 124 from the TCN), ``t - 126 .. t + 2`` by default. So a
@@ -325,12 +329,14 @@ def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_c
                              f"of bins must be a multiple of {2 ** len(channels)}.")
     if lookahead < 0:
         raise ParameterError(f"lookahead={lookahead}: must be 0 (causal) or more frames.")
+    if refine < 0:
+        raise ParameterError(f"refine={refine}: must be 0 (no refinement stage) or a number of channels.")
     inp = keras.Input(input_shape)  # (batch, bins, frames, 1), as every zoo network
     x = keras.layers.Permute((2, 1, 3))(inp)  # time-major (batch, frames, bins, 1)
     if lookahead:
         x = keras.layers.Cropping2D(((lookahead, 0), (0, 0)))(x)  # drop the first frames ...
         x = keras.layers.ZeroPadding2D(((0, lookahead), (0, 0)))(x)  # ... and append silence (0 = silence)
-    skips = []
+    image, skips = x, []
     for level, filters in enumerate(channels):
         x = _band_down(x, filters, freq_kernel=5 if level == 0 else 3)
         skips.append(x)
@@ -342,6 +348,10 @@ def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_c
     x = keras.layers.Reshape((-1, bands, width))(x)
     for skip, filters in zip(reversed(skips), (*reversed(channels[:-1]), out_channels)):
         x = _band_up(keras.layers.Add()([x, skip]), filters)
+    if refine:
+        x = keras.layers.Concatenate()([x, image])
+        x = keras.layers.ZeroPadding2D(((1, 0), (1, 1)))(x)  # the frame before; the bins at the edges
+        x = keras.layers.LeakyReLU(0.1)(keras.layers.Conv2D(refine, (2, 3))(x))
     x = keras.layers.Conv2D(2, 1, kernel_initializer="zeros", bias_initializer="zeros")(x)
     out = keras.layers.Permute((2, 1, 3))(x)  # back to (batch, bins, frames, 2)
     return keras.Model(inp, out, name="small_tcn")
@@ -381,6 +391,19 @@ ZOO: dict[str, ZooEntry] = {
 }
 BEST_MODEL = "mask_unet"
 MASK_BOUND = 1.5  # largest mask magnitude the best model may apply
+
+
+def check_network_kwargs(name: str, kwargs: dict) -> None:
+    """Check that ``kwargs`` are options of zoo model ``name``'s builder (chapter 5), so a misspelt
+    ``--network`` option fails before a training run starts rather than deep inside Keras."""
+    import inspect
+
+    params = inspect.signature(zoo_entry(name).build).parameters
+    options = [p for p, v in params.items() if v.kind is inspect.Parameter.KEYWORD_ONLY]
+    unknown = sorted(set(kwargs) - set(options))
+    if unknown:
+        raise ParameterError(f"{name} has no option {', '.join(unknown)}; its options are: "
+                             f"{', '.join(options) or 'none'}.")
 
 
 def zoo_entry(name: str) -> ZooEntry:

@@ -82,6 +82,7 @@ class TrainConfig:
     recipe: dict | None = None  # the general recipe (augment.Recipe.to_dict() and its data); None: FSDD mixer
     loss: str | None = None  # None: the zoo entry's own loss; "si_sdr" trains a seed end to end on the waveform
     precise_bn_batches: int = 0  # > 0: re-estimate batch-norm statistics on this many training batches each epoch
+    network: dict | None = None  # keyword arguments for the zoo entry's builder (e.g. small_tcn's lookahead)
 
     def __post_init__(self):
         models.zoo_entry(self.model)
@@ -98,6 +99,8 @@ class TrainConfig:
         for factor in self.speed_factors:
             check_number("speed factor", factor, minimum=0.5, maximum=2.0)
         check_number("precise_bn_batches", self.precise_bn_batches, minimum=0, integer=True)
+        if self.network:
+            models.check_network_kwargs(self.model, self.network)
         if self.loss is not None and self.loss not in LOSSES:
             raise ParameterError(f"loss={self.loss!r} is not one of {sorted(LOSSES)}.")
         if self.sdr_cap_db is not None:
@@ -119,7 +122,8 @@ class TrainConfig:
         d = dataclasses.asdict(self)
         d["snr_range"], d["kinds"] = list(self.snr_range), list(self.kinds)
         d["speed_factors"] = list(self.speed_factors)
-        for key in ("speed_factors", "average_weights", "sdr_cap_db", "recipe", "loss", "precise_bn_batches"):  # saved before these options
+        for key in ("speed_factors", "average_weights", "sdr_cap_db", "recipe", "loss", "precise_bn_batches",
+                    "network"):  # saved before these options
             if not d[key]:  # existed compare equal
                 del d[key]
         return d
@@ -242,7 +246,7 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
              "lr_wait": 0, "lr": tcfg.lr, "history": [], "seconds": 0.0}
     resumed_from = 0
     with strategy().scope():
-        denoiser = models.build_denoiser(tcfg.model, cfg)
+        denoiser = models.build_denoiser(tcfg.model, cfg, **(tcfg.network or {}))
         domain = "waveform" if tcfg.loss_name == "si_sdr" else "features"
         if state_file.is_file() and ckpt.is_file():
             saved = json.loads(state_file.read_text())
@@ -276,7 +280,7 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
 
     def make_trainable():
         with strategy().scope():
-            fresh = models.build_denoiser(tcfg.model, cfg)
+            fresh = models.build_denoiser(tcfg.model, cfg, **(tcfg.network or {}))
         return fresh if domain == "waveform" else fresh.network
 
     if tcfg.average_weights and state.get("averaged", 0) > 0:
@@ -341,7 +345,7 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
             break
 
     best = keras.models.load_model(best_file)
-    final = models.build_denoiser(tcfg.model, cfg)
+    final = models.build_denoiser(tcfg.model, cfg, **(tcfg.network or {}))
     (final if domain == "waveform" else final.network).set_weights(best.get_weights())
     clipnorm = tcfg.clipnorm if tcfg.clipnorm is not None else entry.clipnorm
     save_denoiser(final, out_dir, tcfg, extra={"stopped": stopped, "best_epoch": state["best_epoch"],
