@@ -202,6 +202,40 @@ def test_the_general_mixer_draws_tonal_noise(mixer):
         assert _flatness(added) < 0.05 and np.mean(_dominant_hz(added) >= 140) > 0.9
 
 
+def test_a_perturbed_recording_moves_the_pitch_of_its_noise_by_the_drawn_speed():
+    """A 1 kHz alarm tone played 0.5-2 times faster lands between 500 Hz and 2 kHz, at a different place
+    for different draws; the result is unit RMS, seeded, and half the draws are faster than the original."""
+    t = np.arange(3 * SR) / SR
+    recordings = {"alarm": np.sin(2 * np.pi * 1000 * t).astype(np.float32),
+                  "other": np.sin(2 * np.pi * 300 * t).astype(np.float32)}
+    peaks = []
+    for seed in range(24):
+        y = augment.perturbed_recording(recordings, "alarm", SR, SR, seed)
+        assert y.shape == (SR,) and y.dtype == np.float32
+        assert abs(np.sqrt(np.mean(y.astype(np.float64) ** 2)) - 1) < 1e-4
+        spectrum = np.abs(np.fft.rfft(y))
+        hz = np.fft.rfftfreq(SR, 1 / SR)
+        peaks.append(hz[np.argmax(np.where(hz > 400, spectrum, 0))])  # the alarm (the "other" one lies below)
+    assert np.array_equal(y, augment.perturbed_recording(recordings, "alarm", SR, SR, 23))
+    peaks = np.array(peaks)
+    assert peaks.min() >= 500 - 2 and peaks.max() <= 2000 + 2
+    assert peaks.max() / peaks.min() > 2  # the drawn speeds spread the pitch over an octave and more
+    assert 0.2 < np.mean(peaks > 1000) < 0.8
+
+
+def test_the_mixer_perturbs_the_stated_share_of_noise_recordings(mixer):
+    for share in (0.0, 0.5):
+        recipe = augment.Recipe(weights=(("recording", 1.0),), noise_perturb_share=share)
+        m = augment.GeneralMixer(mixer.clean, mixer.speakers, mixer.recordings, [], [], SR, recipe=recipe, seed=2)
+        names = [m.pair(i, e)[2] for e in range(5) for i in range(len(m))]
+        perturbed = np.mean([n.endswith("(perturbed)") for n in names])
+        assert (perturbed == 0) if share == 0 else abs(perturbed - share) < 0.1
+    assert "noise_perturb_share" not in augment.Recipe().to_dict()  # recipes saved before the option
+    assert augment.Recipe.from_dict(recipe.to_dict()) == recipe
+    with pytest.raises(ParameterError, match="noise_perturb_share"):
+        augment.Recipe(noise_perturb_share=1.5)
+
+
 def test_babble_with_one_talker_keeps_the_target_louder():
     recipe = augment.Recipe()
     assert recipe.snr_bounds("babble", 1)[0] == 0.0

@@ -275,6 +275,35 @@ def random_channel(clip: np.ndarray, sr: int, seed=None) -> np.ndarray:
     return np.fft.irfft(np.fft.rfft(clip) * gain, n=n).astype(np.float32)
 
 
+SPEED_RANGE = (0.5, 2.0)  # perturbed_recording plays a noise this many times faster (log-uniform)
+
+
+def perturbed_recording(recordings: dict[str, np.ndarray], name: str, n_samples: int, sr: int,
+                        seed=None) -> np.ndarray:
+    """A training noise recording made into a new one (chapter 4): a unit-RMS excerpt of ``name`` played
+    ``r`` times faster, ``r`` log-uniform in :data:`SPEED_RANGE` (every pitch, formant and rhythm moves
+    by the same factor: an alarm at 1.2 kHz beeping twice a second becomes one at 2.4 kHz beeping four
+    times), passed through :func:`random_channel` (another microphone), and a third of the time mixed
+    with an excerpt of another recording 0-10 dB below it. Seventy recordings become a family of noises
+    whose pitches and rates no single recording pins down, so a model learns the *kind* of noise rather
+    than its exact frequencies."""
+    from scipy.signal import resample
+
+    rng = _rng(seed)
+    low, high = np.log(SPEED_RANGE[0]), np.log(SPEED_RANGE[1])
+    rate = float(np.exp(rng.uniform(low, high)))
+    source = excerpt(recordings[name], int(np.ceil(n_samples * rate)), rng).astype(np.float64)
+    if not np.any(source):  # a silent stretch of the recording: nothing to perturb
+        return excerpt(recordings[name], n_samples, rng)
+    noise = resample(source, n_samples)  # band-limited (FFT) resampling: no aliasing when sped up
+    noise = random_channel(noise, sr, rng).astype(np.float64)
+    if rng.random() < 1 / 3:
+        names = sorted(recordings)
+        other = excerpt(recordings[names[int(rng.integers(len(names)))]], n_samples, rng)
+        noise = _unit(noise) + 10 ** (-rng.uniform(0, 10) / 20) * _unit(other)
+    return _unit(noise).astype(np.float32)
+
+
 @dataclasses.dataclass(frozen=True)
 class Recipe:
     """How the general model's training pairs are drawn (chapter 5); saved with the model.
@@ -294,6 +323,7 @@ class Recipe:
     babble_min_snr: tuple[float, float] = (0.0, -4.0)
     gain_db: tuple[float, float] = (-20.0, 6.0)
     channel_share: float = 0.5
+    noise_perturb_share: float = 0.0  # share of noise recordings played through perturbed_recording
 
     def __post_init__(self):
         known = {"recording", "white", "babble", "clean", *FAMILIES}
@@ -310,6 +340,7 @@ class Recipe:
         check_number("babble_talkers[0]", self.babble_talkers[0], minimum=1, integer=True)
         check_number("babble_talkers[1]", self.babble_talkers[1], minimum=self.babble_talkers[0], integer=True)
         check_number("channel_share", self.channel_share, minimum=0, maximum=1)
+        check_number("noise_perturb_share", self.noise_perturb_share, minimum=0, maximum=1)
 
     @property
     def kinds(self) -> list[str]:
@@ -330,6 +361,8 @@ class Recipe:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["weights"] = {k: w for k, w in self.weights}
+        if not d["noise_perturb_share"]:  # recipes saved before the option compare equal
+            del d["noise_perturb_share"]
         return d
 
     @classmethod
@@ -386,6 +419,9 @@ class GeneralMixer:
         """A unit-RMS noise of condition ``kind``: ``(noise, detailed name, babble talkers)``."""
         if kind == "recording":
             name = self._names[int(rng.integers(len(self._names)))]
+            if self.recipe.noise_perturb_share and rng.random() < self.recipe.noise_perturb_share:
+                return (perturbed_recording(self.recordings, name, n_samples, self.sr, rng),
+                        f"{name} (perturbed)", 0)
             return excerpt(self.recordings[name], n_samples, rng), name, 0
         if kind == "white":
             return coloured_noise("white", n_samples, rng), "white", 0

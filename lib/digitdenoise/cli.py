@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="train on this loss instead of the model's own (si_sdr: end to end on the waveform)")
     train.add_argument("--sdr-cap", type=float, default=None,
                        help="SI-SDR loss saturates at this many dB (default: none; 30 with --recipe general)")
+    train.add_argument("--noise-perturb", type=float, default=None, metavar="SHARE",
+                       help="general recipe only: play this share of the noise recordings faster or slower, through "
+                            "another channel, sometimes mixed with a second one (augment.perturbed_recording); default 0")
     train.add_argument("--without", nargs="+", default=[], metavar="INGREDIENT",
                        help="general recipe only: leave these out (an ablation run, chapter 5): "
                             "speechocean762-voices, babble, families, channel, clean")
@@ -202,8 +205,8 @@ def _main(args) -> int:
             from . import models
 
             models.check_network_kwargs(args.model, args.network)
-        if args.without and args.recipe != "general":
-            raise ParameterError("--without leaves ingredients out of the general recipe; add --recipe general.")
+        if (args.without or args.noise_perturb is not None) and args.recipe != "general":
+            raise ParameterError("--without and --noise-perturb change the general recipe; add --recipe general.")
         if args.recipe == "general":
             if args.test_speakers or args.validation_speakers:
                 raise ParameterError("--test-speakers/--validation-speakers apply to the FSDD recipe only; the "
@@ -275,8 +278,9 @@ def _train_general(args) -> None:
     """``digitdenoise train --recipe general``: the general release model's recipe (chapter 5)."""
     from . import augment, training
 
-    full = augment.Recipe()
-    recipe = augment.ablated(full, args.without)
+    full = augment.Recipe()  # the validation pairs: the standard recipe, whatever the training recipe adds
+    recipe = augment.ablated(full if args.noise_perturb is None else
+                             augment.Recipe(noise_perturb_share=args.noise_perturb), args.without)
     prepared = augment.prepare_general(args.data_home, recipe=recipe, val_recipe=full, seed=args.seed,
                                        speechocean762_voices="speechocean762-voices" not in args.without,
                                        progress=True)
