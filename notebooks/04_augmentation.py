@@ -587,6 +587,57 @@ audio.player_grid(family_rows, sr, title=f"Noise families at {family_snr_db:g} d
 glue("gen_family_snr", f"{family_snr_db:g}", display=False)
 
 # %% [markdown]
+# ### More noises from the same recordings
+#
+# Seventy training recordings are few: a model can learn each of them, down to the exact pitch of each
+# alarm, and still be lost when a test alarm sounds a little higher. One cheap way to make many noises out
+# of few is to play each recording faster or slower. Played $r$ times as fast, a recording $n(t)$ becomes
+#
+# $$n_r(t) = n(r\,t), \qquad N_r(f) = \frac{1}{r}\, N\!\left(\frac{f}{r}\right),$$
+#
+# so every frequency in it is multiplied by $r$ (the second formula is the Fourier transform of the first):
+# a 1 kHz alarm beeping twice a second becomes, at $r = 2$, a 2 kHz alarm beeping four times a second. For
+# speech this would be wrong (it changes who is speaking), but a noise has no identity to keep.
+# `augment.perturbed_recording` draws $r$ log-uniformly between {glue:text}`gen_speed_lo` and
+# {glue:text}`gen_speed_hi` (as often slower as faster), passes the result through a random channel (below),
+# and a third of the time adds an excerpt of a second recording 0 to 10 dB below it.
+#
+# {numref}`fig-perturbed` shows the Hu training noise of the figure above and three perturbed versions of it.
+# What to look for: the same pattern, stretched or squeezed along both axes at once, with the colour of a
+# different channel. A draw played much slower leaves the top of the band dark: the recording, stored at the
+# book's 8 kHz, holds nothing above 4 kHz that could move down. The spectral centroid (the power-weighted mean frequency) measures the move:
+# {glue:text}`gen_perturbed_centroids`. The `--noise-perturb` option of `digitdenoise train` sets the share
+# of the recordings that are perturbed; the release model trained without it (a share of 0), and
+# `make release-model-perturb` fine-tunes a candidate with half of them perturbed, which chapter 6's
+# benchmark will have to judge.
+
+# %% tags=["hide-input"] mystnb={"figure": {"caption": "One Hu training noise as recorded and three perturbed versions (augment.perturbed_recording: played faster or slower, through a random channel, sometimes with a second recording), all at unit RMS, on one colour scale.", "name": "fig-perturbed"}}
+perturbed = {f"hu/{hu_stem}": families[f"hu/{hu_stem}"]}
+for k in range(3):
+    perturbed[f"perturbed draw {k + 1}"] = augment.perturbed_recording(
+        {f"hu/{hu_stem}": hu_recording}, f"hu/{hu_stem}", target.size, sr, np.random.default_rng([run.seed, 7, k]))
+perturbed_specs = {name: plots.spectrogram_db(n, cfg.n_fft, cfg.hop_length) for name, n in perturbed.items()}
+fig, axes = plt.subplots(1, 4, figsize=(16, 3.6), sharex=True, sharey=True, layout="constrained")
+for ax, (name, spec_db) in zip(axes.flat, perturbed_specs.items()):
+    img = plots.spectrogram_panel(ax, spec_db, sr, cfg.hop_length, title=name, vmin=vmax - 80, vmax=vmax,
+                                  n_fft=cfg.n_fft)
+plots.outer_labels_only(axes)
+fig.colorbar(img, ax=axes, label="Power (dB re full scale)", shrink=0.8)
+plt.show()
+
+# %% tags=["remove-cell"]
+def spectral_centroid(x):
+    power = np.abs(np.fft.rfft(x)) ** 2
+    return float(np.sum(np.fft.rfftfreq(x.size, 1 / sr) * power) / np.sum(power))
+
+
+centroids = [spectral_centroid(n) for n in perturbed.values()]
+glue("gen_perturbed_centroids", f"{centroids[0]:,.0f} Hz as recorded, "
+     + ", ".join(f"{c:,.0f}" for c in centroids[1:]) + " Hz for the three draws", display=False)
+glue("gen_speed_lo", f"{augment.SPEED_RANGE[0]:g}", display=False)
+glue("gen_speed_hi", f"{augment.SPEED_RANGE[1]:g}", display=False)
+
+# %% [markdown]
 # ### Babble from sentences
 #
 # The babble above sums {glue:text}`gen_fsdd_talkers` digit clips of other speakers. The general recipe's
@@ -777,6 +828,8 @@ audio.player_grid(pair_rows, sr, title="General recipe: training pairs", row_hea
 # * The general release model trains on the voices of speechocean762's training split (the subset has
 #   {glue:text}`gen_so_speakers` speakers in all), {glue:text}`gen_hu_train` Hu noises, {glue:text}`gen_n_families` generated noise
 #   families, sentence babble, random channels and {glue:text}`gen_clean_pct`% clean inputs.
+# * Playing a noise recording $r$ times as fast multiplies every frequency in it by $r$:
+#   `augment.perturbed_recording` makes many noises out of each training recording that way.
 #
 # ## Exercises
 #
@@ -796,3 +849,7 @@ audio.player_grid(pair_rows, sr, title="General recipe: training pairs", row_hea
 # 4. **Hear the babble floor.** In the cell that builds the babble players, change the one-talker SNR to
 #    −10 dB for every row and listen: can you still tell which voice is the target? Relate what you hear
 #    to `Recipe.babble_min_snr`.
+# 5. **Speed and pitch together.** Pass a pure 1 kHz tone (`np.sin(2 * np.pi * 1000 * np.arange(sr) / sr)`)
+#    through `augment.perturbed_recording({"tone": tone}, "tone", sr, sr, seed)` with ten seeds and find the strongest frequency of each result.
+#    Between which frequencies do they fall, and why are about half of them below 1 kHz? What would go wrong
+#    if the same perturbation were applied to the *speech* of a training pair (think of the target)?
