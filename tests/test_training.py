@@ -113,6 +113,30 @@ def test_precise_batch_norm_runs_in_the_trainer_and_records_both_scores(data_hom
     np.testing.assert_allclose(bn.moving_mean.numpy(), after, rtol=1e-5, atol=1e-6)
     with pytest.raises(training.ParameterError, match="precise_bn_batches"):
         training.TrainConfig(model="report_cae", precise_bn_batches=-1)
+    # chapter 5's question of an own-loss seed: its validation score with re-estimated statistics
+    from types import SimpleNamespace
+
+    from digitdenoise import evaluation, zoo
+
+    prepared = SimpleNamespace(train_clean=w, source=noise.NoiseSource(8000), train_speakers=speakers,
+                               val_noisy=vn, val_clean=v)
+    score = zoo.score_with_precise_bn(tmp_path / "p", prepared, batches=2, batch_size=4)
+    assert np.isfinite(score) and score == zoo.score_with_precise_bn(tmp_path / "p", prepared, batches=2, batch_size=4)
+    untouched, _ = training.load_denoiser(tmp_path / "p")
+    lengths = np.full(len(v), v.shape[-1])
+    as_saved = evaluation.si_sdr_table(v, vn, training.denoise_batch(untouched, vn), lengths)["si_sdr_improvement"].mean()
+    assert abs(score - as_saved) > 1e-4  # the statistics changed the output
+
+
+def test_network_options_are_part_of_a_runs_configuration():
+    """Builder options (``--network``) are checked when the configuration is made, change its fingerprint
+    (a run with other options cannot resume it) and are left out of older runs' saved configurations."""
+    plain = training.TrainConfig(model="small_tcn")
+    ahead = training.TrainConfig(model="small_tcn", network={"lookahead": 12})
+    assert "network" not in plain.to_dict() and ahead.to_dict()["network"] == {"lookahead": 12}
+    assert plain.fingerprint() != ahead.fingerprint()
+    with pytest.raises(training.ParameterError, match="no option depth"):
+        training.TrainConfig(model="small_tcn", network={"depth": 3})
 
 
 def test_a_killed_run_resumes_to_the_same_result(data_home, tmp_path):

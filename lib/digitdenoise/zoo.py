@@ -117,3 +117,31 @@ def describe(path: str | Path) -> dict:
         model_row = json.loads(quality.read_text())["results"]["model"]
         row["quality bar, SI-SDR impr. (dB)"] = round(model_row["si_sdr_improvement_db"], 2)
     return row
+
+
+def score_with_precise_bn(folder: str | Path, prepared, *, batches: int, batch_size: int = 16, seed: int = 0,
+                          lengths=None) -> float:
+    """Mean validation SI-SDR improvement (dB) of the saved seed model in ``folder`` once its batch-norm
+    statistics are re-estimated on ``batches`` batches of its own training mixtures (chapter 5).
+
+    It asks of an own-loss seed what ``--precise-bn`` gave the run on the book's loss: was the model let
+    down by its normalising statistics, or by its loss? The model is loaded fresh (the caller's copy stays
+    as it was). ``prepared`` is the chapter's :func:`training.prepare_data` result: its training clips,
+    noise source and speakers make the calibration mixtures (only the noise kinds the seed's own
+    recipe uses), its validation pairs are scored, over ``lengths`` samples each (default: whole pairs)."""
+    import numpy as np
+
+    from . import evaluation, noise, training
+
+    model, info = training.load_denoiser(folder)
+    own_kinds = training.TrainConfig(model=model.model_name).kinds
+    available = noise.OnTheFlyMixer(prepared.train_clean, prepared.source, seed=seed).kinds
+    calibration = noise.OnTheFlyMixer(prepared.train_clean, prepared.source, seed=seed,
+                                      kinds=[k for k in own_kinds if k in available],
+                                      speakers=getattr(prepared, "train_speakers", None))
+    training.precise_batch_norm(model, calibration, batches=batches, batch_size=batch_size, seed=seed)
+    if lengths is None:
+        lengths = np.full(len(prepared.val_clean), prepared.val_clean.shape[-1])
+    estimate = training.denoise_batch(model, prepared.val_noisy)
+    return float(evaluation.si_sdr_table(prepared.val_clean, prepared.val_noisy, estimate,
+                                         lengths)["si_sdr_improvement"].mean())
