@@ -745,9 +745,11 @@ else:
 estimate = training.denoise_batch(best_model, prepared.val_noisy)
 table = evaluation.si_sdr_table(prepared.val_clean, prepared.val_noisy, estimate, lengths)
 mean, lo, hi = evaluation.mean_ci(table["si_sdr_improvement"])
-# chapters 6-8 compare every model of the table: the seeds as their projects trained them, and the seed
-# retrained on the book's loss (its fair training where its own loss makes it collapse)
-manifest = {"best": str(release), "zoo": {name: str(folder) for name, folder in result_dirs.items()},
+# chapters 6-8 compare each seed architecture as trained to learn: on its own loss, or on the book's loss
+# where a run on it exists (report_cae: its own loss makes it collapse, as the section above measured)
+superseded = {folder.name.removesuffix(f"-{zoo.BOOK_LOSS}") for folder in retrained.values()}
+manifest = {"best": str(release), "zoo": {name: str(folder) for name, folder in result_dirs.items()
+                                          if name not in superseded},
             "best_source": best_source}
 _io.write_json(run.artifacts_dir / "models.json", manifest)
 pd.DataFrame([{"model": "best model used by chapters 6-7", "SI-SDR improvement (dB)": round(mean, 2),

@@ -1353,7 +1353,7 @@ glue("mistake_kr_p7", "With no attribute effect at all, on AudioMNIST's real 60 
 #    check the power table. Why can no number of utterances take it below the floor?
 # 4. **Fewer speakers.** Run `digitdenoise run --chapters 7 -p population_speakers 30`. Which tests become
 #    untestable, and how does the detectable difference of the gender test grow?
-# 5. **Another method on chapter 6's clips.** Run `digitdenoise run --chapters 7 -p method report_cae`.
+# 5. **Another method on chapter 6's clips.** Run `digitdenoise run --chapters 7 -p method "report_cae (SI-SDR loss)"`.
 #    Does the student report's autoencoder have the same best and worst digit as the book's model, and does
 #    the interval of the gap between them still exclude zero?
 # 6. **Lower the bar.** Run `digitdenoise run --chapters 7 -p min_speakers 1`. Which of chapter 6's
