@@ -161,6 +161,22 @@ def test_peer_on_real_length_only_is_the_same_for_one_clip(clips, peer):
     assert not cut[0, n + int(baselines.PEER_MARGIN_S * SR):].any()
 
 
+def test_deepfilternet3_gives_the_same_stream_whole_or_in_pieces(clips):
+    """The peer is fed its 48 kHz stream in PEER_CHUNK_S pieces for speed; its state carries over, so the
+    output equals one call on the whole stream, sample for sample, whatever the piece length."""
+    if baselines.peer_status("deepfilternet3") is not None:
+        pytest.skip(baselines.peer_status("deepfilternet3"))
+    import librosa
+
+    _, clean, lengths = clips
+    noisy = _white(clean[:6], lengths[:6], 0.0)
+    stream = np.concatenate([librosa.resample(x, orig_sr=SR, target_sr=baselines.PEER_RATE) for x in noisy])
+    whole = baselines._run_peer_48k("deepfilternet3", stream, chunk_s=stream.size / baselines.PEER_RATE + 1)
+    for chunk_s in (0.37, 1.0, baselines.PEER_CHUNK_S):
+        pieces = baselines._run_peer_48k("deepfilternet3", stream, chunk_s=chunk_s)
+        assert pieces.shape == whole.shape and np.array_equal(pieces, whole)
+
+
 def test_missing_peer_is_reported_not_raised(monkeypatch, clips):
     real_import = builtins.__import__
 

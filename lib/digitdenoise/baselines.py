@@ -161,11 +161,18 @@ def _peer_backend(name: str):
         raise PeerUnavailable(f"{name} is installed but failed to start ({type(exc).__name__}: {exc}).") from None
 
 
-def _run_peer_48k(name: str, stream: np.ndarray) -> np.ndarray:
+PEER_CHUNK_S = 5.0  # DeepFilterNet3 is fed its stream in pieces this long (its cost grows faster than the length)
+
+
+def _run_peer_48k(name: str, stream: np.ndarray, *, chunk_s: float = PEER_CHUNK_S) -> np.ndarray:
     backend = _peer_backend(name)
     if name == "deepfilternet3":
+        # a streaming processor: pieces give the same output as one call (a test checks it), and a two-minute
+        # stream in one call takes twice as long as in five-second pieces
         proc = backend(log_level="error", compensate_delay=True)
-        return np.concatenate([proc.process_chunk(stream.astype(np.float32)), proc.finalize()])
+        stream, step = stream.astype(np.float32), max(1, int(chunk_s * PEER_RATE))
+        return np.concatenate([proc.process_chunk(stream[i:i + step]) for i in range(0, stream.size, step)]
+                              + [proc.finalize()])
     frame = backend.FRAME_SIZE
     state = backend.create()
     try:
