@@ -38,6 +38,21 @@ def _dominant_hz(y):
     return np.argmax(power, axis=0) * SR / 512
 
 
+def test_noise_families_stay_reachable_through_augment():
+    """The noise families moved to families.py are the same objects as augment.<name>, listed in its __all__."""
+    from digitdenoise import families
+
+    moved = ["FAMILIES", "TONAL_KINDS", "tilt_noise", "band_noise", "hum", "modulated_noise", "clicks", "tonal_noise",
+             "draw_family"]
+    for name in moved:
+        assert getattr(augment, name) is getattr(families, name), name
+    for name in moved[2:]:
+        assert getattr(families, name).__module__ == "digitdenoise.families", name
+    assert set(moved) <= set(augment.__all__) and set(moved) <= set(families.__all__)
+    assert all(hasattr(augment, name) for name in augment.__all__)
+    assert augment._rng is families._rng and augment._unit is families._unit  # defined once, shared
+
+
 @pytest.mark.parametrize("family", augment.FAMILIES)
 def test_every_family_is_unit_rms_and_reproducible(family):
     a = augment.draw_family(family, 8000, SR, 3)

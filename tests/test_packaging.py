@@ -27,11 +27,11 @@ def test_environment_yml_matches_pyproject():
 
 
 @pytest.mark.parametrize("module", ["data", "noise", "metrics", "features", "audio", "plots", "config", "baselines",
-                                    "augment", "generalisation", "recognition", "datasets", "datasets.speechocean762",
-                                    "datasets.hu_nonspeech", "datasets.fsdd", "datasets.audiomnist",
-                                    "evaluation", "inference", "service", "explorer", "folds", "instrument",
-                                    "speakers", "statistics", "training", "losses", "denoising", "zoo", "export",
-                                    "streaming"])
+                                    "families", "augment", "generalisation", "recognition", "datasets",
+                                    "datasets.speechocean762", "datasets.hu_nonspeech", "datasets.fsdd",
+                                    "datasets.audiomnist", "evaluation", "inference", "service", "explorer", "folds",
+                                    "instrument", "speakers", "statistics", "training", "losses", "denoising", "zoo",
+                                    "export", "streaming"])
 def test_public_functions_name_their_chapter(module):
     mod = importlib.import_module(f"digitdenoise.{module}")
     missing = []
