@@ -898,3 +898,11 @@ else:
 #    and run the appendix again. The export now refuses to write the file: what difference does the error
 #    report, and why does a graph with the same weights differ at all? Looking at the peak outputs in the
 #    parity table, which tolerance would you choose, and why is the default of `1e-4` safe?
+# 7. **Spend the small model's parameters your way.** `small_tcn` takes options through
+#    `digitdenoise train --network KEY=VALUE`: `lookahead` (frames of future input), `refine` (channels of a
+#    full-resolution stage before the mask), `channels` (the encoder widths, e.g. `[8,16,16,16]`) and
+#    `dilations`. First predict, with the formulas of this appendix, what each option does to the latency
+#    and to the parameter count (`models.small_tcn((128, None, 1), lookahead=12).count_params()` checks the
+#    count without training). Then train one variant with `make release-small`'s command, adding
+#    `--network ...` and a new `--out` folder, and compare its `history.csv` with the committed model's
+#    epoch by epoch: a 30-minute run on a laptop says whether an idea is worth a longer one.
