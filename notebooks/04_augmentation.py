@@ -589,7 +589,7 @@ glue("gen_family_snr", f"{family_snr_db:g}", display=False)
 # %% [markdown]
 # ### More noises from the same recordings
 #
-# Seventy training recordings are few: a model can learn each of them, down to the exact pitch of each
+# {glue:text}`gen_hu_train` training recordings are few: a model can learn each of them, down to the exact pitch of each
 # alarm, and still be lost when a test alarm sounds a little higher. One cheap way to make many noises out
 # of few is to play each recording faster or slower. Played $r$ times as fast, a recording $n(t)$ becomes
 #
@@ -600,7 +600,8 @@ glue("gen_family_snr", f"{family_snr_db:g}", display=False)
 # speech this would be wrong (it changes who is speaking), but a noise has no identity to keep.
 # `augment.perturbed_recording` draws $r$ log-uniformly between {glue:text}`gen_speed_lo` and
 # {glue:text}`gen_speed_hi` (as often slower as faster), passes the result through a random channel (below),
-# and a third of the time adds an excerpt of a second recording 0 to 10 dB below it.
+# and in {glue:text}`gen_second_pct`% of the draws adds an excerpt of a second recording
+# {glue:text}`gen_second_lo` to {glue:text}`gen_second_hi` dB below it.
 #
 # {numref}`fig-perturbed` shows the Hu training noise of the figure above and three perturbed versions of it.
 # What to look for: the same pattern, stretched or squeezed along both axes at once, with the colour of a
@@ -636,6 +637,9 @@ glue("gen_perturbed_centroids", f"{centroids[0]:,.0f} Hz as recorded, "
      + ", ".join(f"{c:,.0f}" for c in centroids[1:]) + " Hz for the three draws", display=False)
 glue("gen_speed_lo", f"{augment.SPEED_RANGE[0]:g}", display=False)
 glue("gen_speed_hi", f"{augment.SPEED_RANGE[1]:g}", display=False)
+glue("gen_second_pct", f"{100 * augment.SECOND_NOISE_SHARE:.0f}", display=False)
+glue("gen_second_lo", f"{augment.SECOND_NOISE_BELOW_DB[0]:g}", display=False)
+glue("gen_second_hi", f"{augment.SECOND_NOISE_BELOW_DB[1]:g}", display=False)
 
 # %% [markdown]
 # ### Babble from sentences

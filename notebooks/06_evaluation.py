@@ -91,7 +91,7 @@ else:
     zoo_time6 = "trained in chapter 5"
 glue("zoo_time6", zoo_time6, display=False)
 retrained6 = [name for name in denoisers if name.split(" (")[0] in zoo.SEEDS and name not in zoo.SEEDS]
-report_name = next((name for name in order if name.split(" (")[0] == "report_cae"), "report_cae")
+report_name = zoo.comparison_name(order, "report_cae") or "report_cae"
 glue("zoo_book_loss6", Markdown(("with " + ", ".join(f"`{n}`" for n in retrained6) + " in place of its own-loss run "
                         "(the same network trained on the book's loss: on its own loss it collapses, chapter 5),")
                        if retrained6 else ""), display=False)

@@ -45,7 +45,7 @@ import os
 from IPython.display import Markdown, display
 from myst_nb import glue
 
-from digitdenoise import config, errors, evaluation, explorer, plots, training
+from digitdenoise import config, errors, evaluation, explorer, plots, training, zoo
 
 run = config.resolve(dataset=dataset, profile=profile, data_home=data_home, seed=seed, snr_db=snr_db,
                      artifacts_dir=artifacts_dir or f"artifacts/{dataset}-{profile}")
@@ -54,7 +54,7 @@ denoisers, best_name, best_source = training.load_chapter5_models(run.artifacts_
 test = evaluation.build_test_set(run.dataset, run.data_home, seed=run.seed,
                                  clips_per_speaker=run["clips_per_speaker"], max_clips=40)
 # the report's autoencoder as chapters 5 and 6 compare it (on the book's loss where its own makes it collapse)
-report_name = next((name for name in denoisers if name.split(" (")[0] == "report_cae"), "report_cae")
+report_name = zoo.comparison_name(denoisers, "report_cae") or "report_cae"
 ex = explorer.Explorer(test, {name: denoisers[name] for name in [best_name, report_name] if name in denoisers})
 
 # %% [markdown]

@@ -236,6 +236,8 @@ def test_a_perturbed_recording_moves_the_pitch_of_its_noise_by_the_drawn_speed()
     assert peaks.min() >= 500 - 2 and peaks.max() <= 2000 + 2
     assert peaks.max() / peaks.min() > 2  # the drawn speeds spread the pitch over an octave and more
     assert 0.2 < np.mean(peaks > 1000) < 0.8
+    with pytest.raises(ParameterError, match="no recording named 'siren'; the recordings are alarm, other"):
+        augment.perturbed_recording(recordings, "siren", SR, SR, 0)
 
 
 def test_the_mixer_perturbs_the_stated_share_of_noise_recordings(mixer):

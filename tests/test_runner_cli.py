@@ -60,6 +60,8 @@ def test_cli_errors_are_one_line_with_status_2(tmp_path, capsys, no_network):
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "t").exists()
+    assert cli.main(["train", "--noise-perturb", "0.5", "--out", str(tmp_path / "t")]) == 2
+    assert "add --recipe general" in capsys.readouterr().err
 
 
 def test_cli_fetch_uses_data_already_present(data_home, capsys, no_network):

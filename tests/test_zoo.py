@@ -84,3 +84,10 @@ def test_committed_seed_checkpoints_are_complete_small_and_measured_where_chapte
         bar = json.loads((folder / "quality.json").read_text())
         assert bar["snr_db"] == -8.0 and bar["noise"] == "white" and bar["clips"] >= 100, name
         assert np.isfinite(bar["results"]["model"]["si_sdr_improvement_db"]), name
+
+
+def test_comparison_name_finds_a_seed_under_either_training():
+    names = ["noisy input", "mask_unet (best)", "report_cae (SI-SDR loss)", "seed_unet"]
+    assert zoo.comparison_name(names, "report_cae") == "report_cae (SI-SDR loss)"
+    assert zoo.comparison_name(names, "seed_unet") == "seed_unet"
+    assert zoo.comparison_name(names, "mel_cnn") is None

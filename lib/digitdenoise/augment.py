@@ -37,7 +37,7 @@ from .noise import coloured_noise, excerpt, mix_at_snr
 
 __all__ = [
     # defined here
-    "sentence_babble", "random_channel", "SPEED_RANGE", "perturbed_recording", "Recipe", "GeneralMixer",
+    "sentence_babble", "random_channel", "SPEED_RANGE", "SECOND_NOISE_SHARE", "SECOND_NOISE_BELOW_DB", "perturbed_recording", "Recipe", "GeneralMixer",
     "speech_windows", "GeneralData", "ABLATIONS", "ablated", "prepare_general", "ABLATION_RECORDED",
     "recorded_ablation",
     # re-exported from families.py
@@ -89,6 +89,8 @@ def random_channel(clip: np.ndarray, sr: int, seed=None) -> np.ndarray:
 
 
 SPEED_RANGE = (0.5, 2.0)  # perturbed_recording plays a noise this many times faster (log-uniform)
+SECOND_NOISE_SHARE = 1 / 3  # ... and this often adds an excerpt of a second recording ...
+SECOND_NOISE_BELOW_DB = (0.0, 10.0)  # ... this many dB below the first
 
 
 def perturbed_recording(recordings: dict[str, np.ndarray], name: str, n_samples: int, sr: int,
@@ -97,11 +99,14 @@ def perturbed_recording(recordings: dict[str, np.ndarray], name: str, n_samples:
     ``r`` times faster, ``r`` log-uniform in :data:`SPEED_RANGE` (every pitch, formant and rhythm moves
     by the same factor: an alarm at 1.2 kHz beeping twice a second becomes one at 2.4 kHz beeping four
     times), passed through :func:`random_channel` (another microphone), and a third of the time mixed
-    with an excerpt of another recording 0-10 dB below it. Seventy recordings become a family of noises
+    with an excerpt of another recording 0-10 dB below it. A few dozen recordings become a family of noises
     whose pitches and rates no single recording pins down, so a model learns the *kind* of noise rather
     than its exact frequencies."""
     from scipy.signal import resample
 
+    if name not in recordings:
+        raise ParameterError(f"perturbed_recording: no recording named {name!r}; the recordings are "
+                             f"{', '.join(sorted(recordings)) or 'none'}.")
     rng = _rng(seed)
     low, high = np.log(SPEED_RANGE[0]), np.log(SPEED_RANGE[1])
     rate = float(np.exp(rng.uniform(low, high)))
@@ -110,10 +115,10 @@ def perturbed_recording(recordings: dict[str, np.ndarray], name: str, n_samples:
         return excerpt(recordings[name], n_samples, rng)
     noise = resample(source, n_samples)  # band-limited (FFT) resampling: no aliasing when sped up
     noise = random_channel(noise, sr, rng).astype(np.float64)
-    if rng.random() < 1 / 3:
+    if rng.random() < SECOND_NOISE_SHARE:
         names = sorted(recordings)
         other = excerpt(recordings[names[int(rng.integers(len(names)))]], n_samples, rng)
-        noise = _unit(noise) + 10 ** (-rng.uniform(0, 10) / 20) * _unit(other)
+        noise = _unit(noise) + 10 ** (-rng.uniform(*SECOND_NOISE_BELOW_DB) / 20) * _unit(other)
     return _unit(noise).astype(np.float32)
 
 

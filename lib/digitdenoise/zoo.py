@@ -91,6 +91,13 @@ def book_loss_label(name: str) -> str:
     return f"{name} ({BOOK_LOSS} loss)".replace("si_sdr", "SI-SDR")
 
 
+def comparison_name(names, seed: str) -> str | None:
+    """The name under which seed ``seed`` appears among ``names`` (a chapter's methods or models): the seed
+    itself or its run on the book's loss, ``"<seed> (SI-SDR loss)"``, whichever chapter 5 passed on
+    (chapters 6 and 8); ``None`` when neither is there."""
+    return next((name for name in names if name.split(" (")[0] == seed), None)
+
+
 def book_loss_runs(folder: str | Path = ZOO_FOLDER, *, sample_rate: int | None = None) -> dict[str, Path]:
     """Seeds retrained end to end on the release model's loss (negative SI-SDR of the waveform) by ``make
     release-zoo-si-sdr``, as ``{book_loss_label(name): path}`` (chapter 5). They sit beside the own-loss
