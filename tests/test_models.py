@@ -50,6 +50,28 @@ def test_best_model_starts_near_identity_and_mask_is_bounded():
     assert np.linalg.norm(y) <= models.MASK_BOUND * np.linalg.norm(x) * 1.01
 
 
+def test_a_dual_path_bottleneck_starts_as_the_plain_unet_it_grows_from(tmp_path):
+    plain = models.build_denoiser("mask_unet", CFG8, base=8, depth=3)
+    for w in plain.network.trainable_weights:  # a "trained" plain network: weights that are not the initial ones
+        w.assign(w + 0.05 * tf.random.stateless_normal(w.shape, seed=(1, 2)))
+    grown = models.build_denoiser("mask_unet", CFG8, base=8, depth=3, dual_path=1, dual_path_units=8)
+    assert grown.network.count_params() > plain.network.count_params()
+    x = np.random.default_rng(5).standard_normal((2, CFG8.n_samples)).astype(np.float32) * 0.1
+    assert not np.allclose(plain(x).numpy(), grown(x).numpy(), atol=1e-4)  # before the transfer
+    copied = models.transfer_weights(plain.network, grown.network)
+    assert copied == len([layer for layer in plain.network.layers])
+    assert np.allclose(plain(x).numpy(), grown(x).numpy(), atol=1e-5)  # the new blocks start as the identity
+    training.save_denoiser(grown, tmp_path / "g")  # and it round-trips with its options
+    loaded, info = training.load_denoiser(tmp_path / "g")
+    assert np.allclose(grown(x).numpy(), loaded(x).numpy(), atol=1e-6)
+    wider = models.build_denoiser("mask_unet", CFG8, base=12, depth=3)
+    with pytest.raises(ParameterError, match="other shapes"):
+        models.transfer_weights(plain.network, wider.network)
+    deeper = models.build_denoiser("mask_unet", CFG8, base=8, depth=4)
+    with pytest.raises(ParameterError, match="layers against"):
+        models.transfer_weights(plain.network, deeper.network)
+
+
 def test_save_and_load_round_trip(tmp_path):
     model = models.build_denoiser("mel_cnn", CFG8)
     training.save_denoiser(model, tmp_path / "m")

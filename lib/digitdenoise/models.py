@@ -223,11 +223,58 @@ def minimal_cae(input_shape) -> keras.Model:
     return keras.Model(inp, out, name="minimal_cae")
 
 
-def mask_unet(input_shape, *, base: int = 16, depth: int = 4) -> keras.Model:
+DUAL_PATH_PREFIX = "dual_path"  # names of the layers mask_unet(dual_path=...) adds
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class DualPathBlock(keras.layers.Layer):
+    """One dual-path block on a ``(batch, bands, frames, channels)`` tensor (chapter 5): a bidirectional
+    GRU runs along time in every band (the same weights in each), then one runs across the bands in every
+    frame; each path's output is projected back to ``channels`` and added to its input. The projections
+    start at zero, so a block inserted into a trained network leaves its output unchanged at first. The
+    bands (or frames) are folded into the batch, so each GRU runs once over all its sequences."""
+
+    def __init__(self, units: int = 64, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+
+    def build(self, input_shape):
+        channels = int(input_shape[-1])
+        self.time_rnn = keras.layers.Bidirectional(keras.layers.GRU(self.units, return_sequences=True), name="time_gru")
+        self.freq_rnn = keras.layers.Bidirectional(keras.layers.GRU(self.units, return_sequences=True), name="freq_gru")
+        self.time_proj = keras.layers.Dense(channels, kernel_initializer="zeros", name="time_proj")
+        self.freq_proj = keras.layers.Dense(channels, kernel_initializer="zeros", name="freq_proj")
+        for rnn, proj in ((self.time_rnn, self.time_proj), (self.freq_rnn, self.freq_proj)):
+            rnn.build((None, None, channels))
+            proj.build((None, None, 2 * self.units))
+
+    @staticmethod
+    def _along(x, rnn, proj):
+        """Run ``rnn`` along axis 2 of ``(batch, n, length, channels)``, every one of the n rows at once."""
+        shape = keras.ops.shape(x)
+        rows = keras.ops.reshape(x, (-1, shape[2], shape[3]))
+        return x + keras.ops.reshape(proj(rnn(rows)), shape)
+
+    def call(self, x):
+        x = self._along(x, self.time_rnn, self.time_proj)  # each band's sequence of frames
+        x = keras.ops.transpose(x, (0, 2, 1, 3))
+        x = self._along(x, self.freq_rnn, self.freq_proj)  # each frame's sequence of bands
+        return keras.ops.transpose(x, (0, 2, 1, 3))
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def mask_unet(input_shape, *, base: int = 16, depth: int = 4, dual_path: int = 0, dual_path_units: int = 64) -> keras.Model:
     """The book's model (chapter 5): a U-Net on the scaled log-magnitude whose two output channels are
     the real and imaginary parts of a complex mask (phase-aware: it can rotate the noisy phase as well
     as scale the magnitude). ``base`` channels at the top, doubled at each of ``depth - 1`` poolings;
-    with the defaults about 480 k parameters."""
+    with the defaults about 480 k parameters. ``dual_path`` > 0 adds that many dual-path recurrent blocks
+    (:class:`DualPathBlock`, ``dual_path_units`` per direction) at the bottleneck, so every band sees
+    the whole clip and every other band; :func:`transfer_weights` starts them from a plain U-Net."""
     inp = keras.Input(input_shape)
     skips, x = [], inp
     for level in range(depth - 1):
@@ -235,6 +282,8 @@ def mask_unet(input_shape, *, base: int = 16, depth: int = 4) -> keras.Model:
         skips.append(x)
         x = keras.layers.MaxPooling2D(2)(x)
     x = _double_conv(x, base * 2 ** (depth - 1))
+    for index in range(dual_path):
+        x = DualPathBlock(dual_path_units, name=f"{DUAL_PATH_PREFIX}{index}")(x)
     for level in reversed(range(depth - 1)):
         x = keras.layers.Conv2DTranspose(base * 2**level, 2, strides=2)(x)
         x = _double_conv(keras.layers.Concatenate()([x, skips[level]]), base * 2**level)
@@ -391,6 +440,24 @@ ZOO: dict[str, ZooEntry] = {
 }
 BEST_MODEL = "mask_unet"
 MASK_BOUND = 1.5  # largest mask magnitude the best model may apply
+
+
+def transfer_weights(source: keras.Model, target: keras.Model) -> int:
+    """Copy ``source``'s weights into ``target`` layer by layer in order, skipping the layers only
+    ``target`` has (those :func:`mask_unet` names ``dual_path...``), so a grown network starts from a
+    trained one (chapter 5). Returns the number of layers copied; a clear error if the rest differ."""
+    own = [layer for layer in target.layers if not layer.name.startswith(DUAL_PATH_PREFIX)]
+    theirs = [layer for layer in source.layers if not layer.name.startswith(DUAL_PATH_PREFIX)]
+    if len(own) != len(theirs):
+        raise ParameterError(f"cannot start {target.name} from {source.name}: {len(theirs)} layers against "
+                             f"{len(own)} outside the dual-path blocks.")
+    for mine, other in zip(own, theirs):
+        weights = other.get_weights()
+        if [w.shape for w in weights] != [w.shape for w in mine.get_weights()]:
+            raise ParameterError(f"cannot start {target.name} from {source.name}: layer {mine.name} has other "
+                                 "shapes (another base or depth?).")
+        mine.set_weights(weights)
+    return len(own)
 
 
 def check_network_kwargs(name: str, kwargs: dict) -> None:

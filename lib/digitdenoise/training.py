@@ -263,7 +263,7 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
                 if start_from.model_name != tcfg.model or start_from.feature_config != denoiser.feature_config:
                     raise ParameterError(f"init_from={tcfg.init_from!r} holds a {start_from.model_name} with another "
                                          f"feature config; fine-tuning needs the same model ({tcfg.model}) and features.")
-                denoiser.network.set_weights(start_from.network.get_weights())
+                models.transfer_weights(start_from.network, denoiser.network)
                 echo(f"starting from the weights in {tcfg.init_from}")
             trainable = denoiser if domain == "waveform" else denoiser.network
             _compile(trainable, tcfg, tcfg.lr)
