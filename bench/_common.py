@@ -19,9 +19,10 @@ def commit() -> str:
 
 
 def rounded(obj, digits: int = 4):
-    """``obj`` with every float rounded to ``digits`` decimals (the JSON stays small enough for git)."""
+    """``obj`` with every float rounded to ``digits`` decimals, or below 1 to ``digits`` significant digits
+    so that a learning rate of 2.5e-4 stays itself (the JSON stays small enough for git)."""
     if isinstance(obj, float):
-        return round(obj, digits)
+        return round(obj, digits) if abs(obj) >= 1 or obj == 0 or obj != obj else float(f"{obj:.{digits}g}")
     if isinstance(obj, dict):
         return {k: rounded(v, digits) for k, v in obj.items()}
     if isinstance(obj, list):

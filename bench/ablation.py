@@ -15,6 +15,7 @@ ingredient does early in training, not what a full-length run would reach.
 from __future__ import annotations
 
 import argparse
+import json
 import datetime
 import platform
 import subprocess
@@ -49,6 +50,8 @@ def main(argv=None) -> int:
     parser.add_argument("--only", nargs="+", default=None, help="variant names (see VARIANTS) to train/score")
     parser.add_argument("--clips", type=int, default=3, help="utterances per source, noise and SNR")
     parser.add_argument("--release", default="models/release/general-mask_unet")
+    parser.add_argument("--stage1", default="models/release/general-mask_unet-stage1",
+                        help="the release model's first stage (the general recipe without perturbed recordings)")
     args = parser.parse_args(argv)
 
     import numpy as np
@@ -78,8 +81,14 @@ def main(argv=None) -> int:
         trained[name] = out
 
     try:
+        def label(name, path):
+            history = pd.read_csv(Path(path) / "history.csv")
+            clips = json.loads((Path(path) / "train_config.json").read_text())["train_config"]["clips_per_epoch"]
+            return f"{name} ({len(history)} epochs of {clips:,} pairs)"
+
         models = {"starting model (previous release)": "models/release/fsdd-mask_unet",
-                  "release model (22 epochs of 4,000 pairs)": args.release,
+                  label("release model, stage 1: general recipe", args.stage1): args.stage1,
+                  label("release model, stage 2: + perturbed recordings", args.release): args.release,
                   **{name: str(path) for name, path in trained.items()}}
         loaded = {name: training.load_denoiser(path) for name, path in models.items()}
         sr = next(iter(loaded.values()))[0].cfg.sample_rate

@@ -608,9 +608,9 @@ glue("gen_family_snr", f"{family_snr_db:g}", display=False)
 # different channel. A draw played much slower leaves the top of the band dark: the recording, stored at the
 # book's 8 kHz, holds nothing above 4 kHz that could move down. The spectral centroid (the power-weighted mean frequency) measures the move:
 # {glue:text}`gen_perturbed_centroids`. The `--noise-perturb` option of `digitdenoise train` sets the share
-# of the recordings that are perturbed; the release model trained without it (a share of 0), and
-# `make release-model-perturb` fine-tunes a candidate with half of them perturbed, which chapter 6's
-# benchmark will have to judge.
+# of the recordings that are perturbed. The release model's first stage trained without it (a share of 0);
+# its second stage fine-tunes the first with half of them perturbed, and chapter 5 says what that bought
+# on voices and noises no model trained on.
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "One Hu training noise as recorded and three perturbed versions (augment.perturbed_recording: played faster or slower, through a random channel, sometimes with a second recording), all at unit RMS, on one colour scale.", "name": "fig-perturbed"}}
 perturbed = {f"hu/{hu_stem}": families[f"hu/{hu_stem}"]}

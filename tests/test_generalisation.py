@@ -165,6 +165,24 @@ def test_unseen_noise_means_match_the_recorded_bar():
         generalisation.unseen_noise_means(recorded, snr_db=3.0)
 
 
+def test_the_method_comparison_reproduces_the_recorded_bars():
+    from conftest import ROOT
+    from digitdenoise.errors import DataError
+
+    recorded = generalisation.load_recorded(str(ROOT / "bench" / "results" / "generalisation.json"))
+    table = generalisation.compare_methods(recorded, {"new": "release model", "old": "previous release model"})
+    bars = recorded.bars.set_index("bar")["value"]
+    assert table.loc["new", "ratio to the IRM"] == pytest.approx(
+        float(bars["unseen non-speech noise, speechocean762 test speakers, 0 dB: SI-SDRi / IRM"]), abs=1e-3)
+    worse = bars["no cell (talkers at <= 0 dB aside) where the model's mean is worse than the input"]
+    assert worse.startswith(f"{table.loc['new', 'cells worse than the input']} of {table.loc['new', 'of cells']} cells")
+    accuracy = recorded.raw["no_added_noise"]["methods"]["release model"]["word_accuracy"]
+    assert table.loc["new", "word accuracy, no added noise (%)"] == pytest.approx(100 * accuracy)
+    assert {"hu-test (dB)", "speech-commands (dB)", "generated (dB)", "talkers (dB)"} <= set(table.columns)
+    with pytest.raises(DataError, match="no method 'nobody'"):
+        generalisation.compare_methods(recorded, {"x": "nobody"})
+
+
 def test_replaying_a_noise_that_is_not_in_the_benchmark_is_named(data_home):
     from conftest import ROOT
 

@@ -12,10 +12,10 @@ from digitdenoise import evaluation, training
 from digitdenoise.errors import DataError
 
 RELEASE = ROOT / "models" / "release"
-FOLDERS = ["general-mask_unet", "fsdd-mask_unet", "fsdd-mask_unet-white", "general-small_tcn"]
+FOLDERS = ["general-mask_unet", "general-mask_unet-stage1", "fsdd-mask_unet", "fsdd-mask_unet-white", "general-small_tcn"]
 
 
-@pytest.mark.parametrize("name", ["general-mask_unet", "fsdd-mask_unet", "general-small_tcn"])
+@pytest.mark.parametrize("name", ["general-mask_unet", "general-mask_unet-stage1", "fsdd-mask_unet", "general-small_tcn"])
 def test_the_committed_checkpoints_are_small_and_loadable(name):
     folder = RELEASE / name
     assert (folder / "model.keras").stat().st_size <= 5 * 2**20
@@ -29,14 +29,18 @@ def test_the_small_release_model_stays_under_100k_parameters_and_trained_on_the_
     assert info["train_config"]["recipe"]["name"] == "general" and info["train_config"].get("init_from") is None
 
 
-def test_the_general_release_records_its_recipe_and_splits():
-    info = json.loads((RELEASE / "general-mask_unet" / "train_config.json").read_text())
+@pytest.mark.parametrize("stage, started_from, perturbed", [
+    ("general-mask_unet-stage1", "models/release/fsdd-mask_unet", 0.0),
+    ("general-mask_unet", "models/release/general-mask_unet-stage1", 0.5)])
+def test_each_general_release_stage_records_its_recipe_splits_and_ancestor(stage, started_from, perturbed):
+    info = json.loads((RELEASE / stage / "train_config.json").read_text())
     recipe = info["train_config"]["recipe"]
     assert recipe["name"] == "general" and info["train_config"]["sdr_cap_db"] == 30.0
+    assert recipe.get("noise_perturb_share", 0.0) == perturbed
     splits = recipe["splits"]
     assert splits["fsdd"]["test"] == ["nicolas"] and "multiple of 8" in splits["speechocean762"]["rule"]
     assert splits["hu-nonspeech"]["test"] == 20 and "never trained on" in splits["speech-commands-noise"]
-    assert info["train_seconds"] > 0 and info["train_config"]["init_from"] == "models/release/fsdd-mask_unet"
+    assert 0 < info["train_seconds"] <= 5400 * 1.05 and info["train_config"]["init_from"] == started_from
 
 
 @pytest.mark.parametrize("name", FOLDERS)

@@ -563,3 +563,34 @@ def replay_cell(recorded: Recorded, data_home, source: str, noise: str, *, sr: i
     data_ = recorded.raw["test_data"]
     return make_mixtures(speech, noises, families, snrs=data_["snrs_db"], clips=data_["clips_per_cell"], seed=seed,
                          only=(source, noise))
+
+
+def compare_methods(recorded: Recorded, methods: dict[str, str]) -> pd.DataFrame:
+    """Side by side, from one recorded benchmark (chapter 5 compares the release model's two stages): one
+    row per ``{label: method}`` with the mean SI-SDR improvement on the unseen non-speech noises with the
+    speechocean762 test speakers at 0 dB and its ratio to the oracle IRM's (the first bar), the mean per
+    noise family over every source and SNR, the number of cells (source, noise, SNR; competing talkers at
+    0 dB and below aside) where the mean is worse than the input (the fourth bar), and the pocketsphinx
+    word accuracy on speech with no added noise (%). Means are weighted by clips, so they are means over
+    clips. A clear error names a method the run does not hold."""
+    unseen = unseen_noise_means(recorded)
+    known = set(recorded.by_noise["method"])
+    family_of = {noise: family for family, names in recorded.raw["test_data"]["noises"].items() for noise in names}
+    by_noise = recorded.by_noise.assign(family=recorded.by_noise["noise"].map(family_of))
+    words = recorded.raw.get("no_added_noise", {}).get("methods", {})
+    rows = []
+    for label, method in methods.items():
+        if method not in known:
+            raise DataError(f"the recorded benchmark has no method {method!r}; it holds {', '.join(sorted(known))}.")
+        t = by_noise[by_noise["method"] == method]
+        row = {"method": label, "unseen noises, 0 dB (dB)": unseen[method],
+               "ratio to the IRM": unseen[method] / unseen["oracle IRM"]}
+        for family, group in t.groupby("family"):
+            row[f"{family} (dB)"] = float((group["si_sdri"] * group["clips"]).sum() / group["clips"].sum())
+        cells = t[~((t["family"] == "talkers") & (t["snr_db"] <= 0))]
+        row["cells worse than the input"] = int((cells["si_sdri"] < 0).sum())
+        row["of cells"] = len(cells)
+        accuracy = words.get(method, {}).get("word_accuracy")
+        row["word accuracy, no added noise (%)"] = np.nan if accuracy is None else 100 * accuracy
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("method")
