@@ -1036,3 +1036,10 @@ glue("listen_gains", "; ".join(f"{name} {metrics.si_sdr_db(sounds['clean'], out)
 #    `models/release/zoo/mel_cnn-si_sdr`; rerun this chapter and it joins the table. Does the mel gain head
 #    gain as much from the change of loss as the magnitude head of the report's autoencoder? Predict before
 #    you run it.
+# 6. **Grow a trained network.** `digitdenoise train --recipe general --model mask_unet --network dual_path=1
+#    --init-from models/release/general-mask_unet --epochs 2 --clips-per-epoch 500 --out runs/grow` inserts a
+#    dual-path block (`models.DualPathBlock`: a GRU along time in every band, then one across the bands in
+#    every frame) at the release model's bottleneck and fine-tunes it. Before it trains, load both models
+#    and check that they give the same output on one clip: why do they (`models.transfer_weights`, and the
+#    block's zero-initialised projections)? What would a block that started from random weights do to the
+#    release model's first epochs?
