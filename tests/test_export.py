@@ -114,6 +114,32 @@ def test_the_small_causal_model_exports_with_the_same_output(noisy_clips, tmp_pa
     assert max(float(np.max(np.abs(a - x))) for a, x in zip(keras_out, noisy_clips)) > 1e-3  # not the identity
 
 
+@pytest.mark.parametrize("kind, exports", [("attention", True), ("gru", False)])
+def test_a_dual_path_unet_exports_with_attention_but_not_with_a_gru(kind, exports, noisy_clips, tmp_path):
+    """Attention is matrix products and exports for any clip length; a GRU's loop over a clip of unknown
+    length needs TensorFlow's own operators (Flex), which a self-contained file leaves out: a clear error."""
+    from digitdenoise import models
+    from digitdenoise.errors import DigitDenoiseError
+
+    cfg = training.load_denoiser(default_model_dir())[0].cfg
+    grown = models.build_denoiser("mask_unet", cfg, base=8, depth=3, dual_path=1, dual_path_units=8, dual_path_kind=kind)
+    rng = np.random.default_rng(0)
+    grown.network.set_weights([(w + rng.normal(scale=0.05, size=w.shape)).astype(np.float32) if w.ndim >= 2 else w
+                               for w in grown.network.get_weights()])
+    training.save_denoiser(grown, tmp_path / "grown")
+    if not exports:
+        with pytest.raises(DigitDenoiseError, match="TFLite"):
+            export.to_tflite(tmp_path / "grown", tmp_path / "grown.tflite")
+        assert not (tmp_path / "grown.tflite").exists()
+        return
+    path = export.to_tflite(tmp_path / "grown", tmp_path / "grown.tflite")
+    engine = export.TFLiteDenoiser(path, num_threads=1)
+    keras_out = training.denoise_signals(grown, noisy_clips[:4], precision="float32")
+    tflite_out = training.denoise_signals(engine, noisy_clips[:4])
+    assert max(float(np.max(np.abs(a - b))) for a, b in zip(tflite_out, keras_out)) <= TOLERANCE
+    assert max(float(np.max(np.abs(a - x))) for a, x in zip(keras_out, noisy_clips)) > 1e-3  # not the identity
+
+
 def test_from_model_dir_caches(tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITDENOISE_CACHE", str(tmp_path / "cache"))
     first = export.TFLiteDenoiser.from_model_dir(default_model_dir())

@@ -50,11 +50,13 @@ def test_best_model_starts_near_identity_and_mask_is_bounded():
     assert np.linalg.norm(y) <= models.MASK_BOUND * np.linalg.norm(x) * 1.01
 
 
-def test_a_dual_path_bottleneck_starts_as_the_plain_unet_it_grows_from(tmp_path):
+@pytest.mark.parametrize("kind", models.DUAL_PATH_KINDS)
+def test_a_dual_path_bottleneck_starts_as_the_plain_unet_it_grows_from(kind, tmp_path):
     plain = models.build_denoiser("mask_unet", CFG8, base=8, depth=3)
     for w in plain.network.trainable_weights:  # a "trained" plain network: weights that are not the initial ones
         w.assign(w + 0.05 * tf.random.stateless_normal(w.shape, seed=(1, 2)))
-    grown = models.build_denoiser("mask_unet", CFG8, base=8, depth=3, dual_path=1, dual_path_units=8)
+    grown = models.build_denoiser("mask_unet", CFG8, base=8, depth=3, dual_path=1, dual_path_units=8,
+                                  dual_path_kind=kind)
     assert grown.network.count_params() > plain.network.count_params()
     x = np.random.default_rng(5).standard_normal((2, CFG8.n_samples)).astype(np.float32) * 0.1
     assert not np.allclose(plain(x).numpy(), grown(x).numpy(), atol=1e-4)  # before the transfer
@@ -70,6 +72,8 @@ def test_a_dual_path_bottleneck_starts_as_the_plain_unet_it_grows_from(tmp_path)
     deeper = models.build_denoiser("mask_unet", CFG8, base=8, depth=4)
     with pytest.raises(ParameterError, match="layers against"):
         models.transfer_weights(plain.network, deeper.network)
+    with pytest.raises(ParameterError, match="dual_path_kind='lstm'"):
+        models.build_denoiser("mask_unet", CFG8, base=8, depth=3, dual_path=1, dual_path_kind="lstm")
 
 
 def test_save_and_load_round_trip(tmp_path):
@@ -178,3 +182,13 @@ def test_small_model_is_causal_up_to_its_lookahead():
         moved = np.flatnonzero(np.abs(net(changed).numpy() - base).max(axis=(0, 1, 3)) > 0)
         look = models.SMALL_TCN_LOOKAHEAD
         assert (moved.min(), moved.max()) == (j - look, min(j - look + 128, 199))
+
+
+def test_network_options_must_have_the_kind_of_their_default():
+    models.check_network_kwargs("mask_unet", {"dual_path": 1, "dual_path_kind": "attention"})
+    with pytest.raises(ParameterError, match="dual_path='two' is not a number"):
+        models.check_network_kwargs("mask_unet", {"dual_path": "two"})
+    with pytest.raises(ParameterError, match="dual_path_kind=3 is not a word"):
+        models.check_network_kwargs("mask_unet", {"dual_path_kind": 3})
+    with pytest.raises(ParameterError, match="has no option depht"):
+        models.check_network_kwargs("mask_unet", {"depht": 3})

@@ -301,7 +301,8 @@ def _train_general(args) -> None:
 
 
 def _network_options(items: list[str]) -> dict | None:
-    """``--network KEY=VALUE ...`` as builder keyword arguments; values are read as JSON (numbers, lists)."""
+    """``--network KEY=VALUE ...`` as builder keyword arguments; values are read as JSON (numbers, lists),
+    and a bare word that is not JSON as text (``dual_path_kind=attention``)."""
     options = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -310,7 +311,9 @@ def _network_options(items: list[str]) -> dict | None:
         try:
             options[key] = json.loads(value)
         except json.JSONDecodeError:
-            raise ParameterError(f"--network {item!r}: {value!r} is not a number or a JSON value.") from None
+            if not value.isidentifier():
+                raise ParameterError(f"--network {item!r}: {value!r} is not a number, a word or a JSON value.") from None
+            options[key] = value
     return options or None
 
 

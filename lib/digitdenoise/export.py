@@ -299,7 +299,15 @@ def to_tflite(model_dir_or_denoiser, out_path: str | Path, *, check: bool = True
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            flatbuffer = converter.convert()
+            try:
+                flatbuffer = converter.convert()
+            except Exception as exc:  # the converter's own error is pages of MLIR locations
+                loops = "TensorList" in str(exc)
+                raise DataError(
+                    f"{info.get('model', 'this model')} does not convert to a self-contained TFLite file (built-in "
+                    "operators only): " + ("a recurrent layer loops over a clip of unknown length (a dual-path "
+                    "block with dual_path_kind='attention' exports)." if loops else
+                    f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}")) from None
     finally:
         logger.setLevel(level)
     meta = _checked_meta(model, info, "tflite",

@@ -226,49 +226,85 @@ def minimal_cae(input_shape) -> keras.Model:
 DUAL_PATH_PREFIX = "dual_path"  # names of the layers mask_unet(dual_path=...) adds
 
 
+DUAL_PATH_KINDS = ("gru", "attention")
+
+
 @keras.saving.register_keras_serializable(package=PACKAGE)
 class DualPathBlock(keras.layers.Layer):
-    """One dual-path block on a ``(batch, bands, frames, channels)`` tensor (chapter 5): a bidirectional
-    GRU runs along time in every band (the same weights in each), then one runs across the bands in every
+    """One dual-path block on a ``(batch, bands, frames, channels)`` tensor (chapter 5): a sequence model
+    runs along time in every band (the same weights in each), then one runs across the bands in every
     frame; each path's output is projected back to ``channels`` and added to its input. The projections
     start at zero, so a block inserted into a trained network leaves its output unchanged at first. The
-    bands (or frames) are folded into the batch, so each GRU runs once over all its sequences."""
+    bands (or frames) are folded into the batch, so each path runs once over all its sequences.
 
-    def __init__(self, units: int = 64, **kwargs):
+    ``kind="gru"``: bidirectional GRUs of ``units`` per direction. ``kind="attention"``: multi-head
+    self-attention (4 heads of ``units // 4``) after a layer norm, with a learned embedding of the band
+    index on the frequency path (attention alone does not know which band is which); matrix products only,
+    so the block exports to TFLite with any clip length, which a GRU's loop over a clip of unknown length
+    does not (chapter 9)."""
+
+    def __init__(self, units: int = 64, kind: str = "gru", **kwargs):
         super().__init__(**kwargs)
-        self.units = int(units)
+        if kind not in DUAL_PATH_KINDS:
+            raise ParameterError(f"dual_path_kind={kind!r}: choose one of {', '.join(DUAL_PATH_KINDS)}.")
+        self.units, self.kind = int(units), kind
 
     def build(self, input_shape):
-        channels = int(input_shape[-1])
-        self.time_rnn = keras.layers.Bidirectional(keras.layers.GRU(self.units, return_sequences=True), name="time_gru")
-        self.freq_rnn = keras.layers.Bidirectional(keras.layers.GRU(self.units, return_sequences=True), name="freq_gru")
+        channels, bands = int(input_shape[-1]), input_shape[1]
+        if self.kind == "gru":  # attribute names are the saved weights' paths: keep them
+            self.time_rnn = keras.layers.Bidirectional(keras.layers.GRU(self.units, return_sequences=True), name="time_gru")
+            self.freq_rnn = keras.layers.Bidirectional(keras.layers.GRU(self.units, return_sequences=True), name="freq_gru")
+            self.time_rnn.build((None, None, channels))
+            self.freq_rnn.build((None, None, channels))
+            width = 2 * self.units
+        else:
+            if bands is None:
+                raise ParameterError("an attention dual-path block needs a known number of bands.")
+            heads, key_dim = 4, max(1, self.units // 4)
+            self.time_norm = keras.layers.LayerNormalization(name="time_norm")
+            self.freq_norm = keras.layers.LayerNormalization(name="freq_norm")
+            self.time_attention = keras.layers.MultiHeadAttention(heads, key_dim, name="time_attention")
+            self.freq_attention = keras.layers.MultiHeadAttention(heads, key_dim, name="freq_attention")
+            for norm, attention in ((self.time_norm, self.time_attention), (self.freq_norm, self.freq_attention)):
+                norm.build((None, None, channels))
+                attention.build((None, None, channels), (None, None, channels))
+            self.band_embedding = self.add_weight(shape=(int(bands), channels), initializer="zeros",
+                                                  name="band_embedding")
+            width = channels
         self.time_proj = keras.layers.Dense(channels, kernel_initializer="zeros", name="time_proj")
         self.freq_proj = keras.layers.Dense(channels, kernel_initializer="zeros", name="freq_proj")
-        for rnn, proj in ((self.time_rnn, self.time_proj), (self.freq_rnn, self.freq_proj)):
-            rnn.build((None, None, channels))
-            proj.build((None, None, 2 * self.units))
+        self.time_proj.build((None, None, width))
+        self.freq_proj.build((None, None, width))
 
-    @staticmethod
-    def _along(x, rnn, proj):
-        """Run ``rnn`` along axis 2 of ``(batch, n, length, channels)``, every one of the n rows at once."""
+    def _sequence(self, rows, tag):
+        if self.kind == "gru":
+            return getattr(self, f"{tag}_rnn")(rows)
+        y = getattr(self, f"{tag}_norm")(rows)
+        return getattr(self, f"{tag}_attention")(y, y)
+
+    def _along(self, x, tag, offset=None):
+        """Run the ``tag`` path along axis 2 of ``(batch, n, length, channels)``, every one of the n rows at once."""
         shape = keras.ops.shape(x)
         rows = keras.ops.reshape(x, (-1, shape[2], shape[3]))
-        return x + keras.ops.reshape(proj(rnn(rows)), shape)
+        if offset is not None:
+            rows = rows + offset
+        return x + keras.ops.reshape(getattr(self, f"{tag}_proj")(self._sequence(rows, tag)), shape)
 
     def call(self, x):
-        x = self._along(x, self.time_rnn, self.time_proj)  # each band's sequence of frames
+        x = self._along(x, "time")  # each band's sequence of frames
         x = keras.ops.transpose(x, (0, 2, 1, 3))
-        x = self._along(x, self.freq_rnn, self.freq_proj)  # each frame's sequence of bands
+        x = self._along(x, "freq", self.band_embedding if self.kind == "attention" else None)  # each frame's bands
         return keras.ops.transpose(x, (0, 2, 1, 3))
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        return {**super().get_config(), "units": self.units}
+        return {**super().get_config(), "units": self.units, "kind": self.kind}
 
 
-def mask_unet(input_shape, *, base: int = 16, depth: int = 4, dual_path: int = 0, dual_path_units: int = 64) -> keras.Model:
+def mask_unet(input_shape, *, base: int = 16, depth: int = 4, dual_path: int = 0, dual_path_units: int = 64,
+              dual_path_kind: str = "gru") -> keras.Model:
     """The book's model (chapter 5): a U-Net on the scaled log-magnitude whose two output channels are
     the real and imaginary parts of a complex mask (phase-aware: it can rotate the noisy phase as well
     as scale the magnitude). ``base`` channels at the top, doubled at each of ``depth - 1`` poolings;
@@ -283,7 +319,7 @@ def mask_unet(input_shape, *, base: int = 16, depth: int = 4, dual_path: int = 0
         x = keras.layers.MaxPooling2D(2)(x)
     x = _double_conv(x, base * 2 ** (depth - 1))
     for index in range(dual_path):
-        x = DualPathBlock(dual_path_units, name=f"{DUAL_PATH_PREFIX}{index}")(x)
+        x = DualPathBlock(dual_path_units, dual_path_kind, name=f"{DUAL_PATH_PREFIX}{index}")(x)
     for level in reversed(range(depth - 1)):
         x = keras.layers.Conv2DTranspose(base * 2**level, 2, strides=2)(x)
         x = _double_conv(keras.layers.Concatenate()([x, skips[level]]), base * 2**level)
@@ -471,6 +507,13 @@ def check_network_kwargs(name: str, kwargs: dict) -> None:
     if unknown:
         raise ParameterError(f"{name} has no option {', '.join(unknown)}; its options are: "
                              f"{', '.join(options) or 'none'}.")
+    for key, value in kwargs.items():  # a value of the default's kind: a number for a number, text for text
+        default = params[key].default
+        if isinstance(default, (int, float)) and not isinstance(default, bool) and (
+                isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise ParameterError(f"{name} option {key}={value!r} is not a number (default {default!r}).")
+        if isinstance(default, str) and not isinstance(value, str):
+            raise ParameterError(f"{name} option {key}={value!r} is not a word (default {default!r}).")
 
 
 def zoo_entry(name: str) -> ZooEntry:
