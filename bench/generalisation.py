@@ -25,6 +25,18 @@ from pathlib import Path
 from _common import commit, progress, rounded  # bench/_common.py (the script's folder is on sys.path)
 
 
+def _validation_db(model_dir, info) -> float | None:
+    """The capped SI-SDR (dB) on the recipe's validation pairs at the kept epoch, from the run's history.csv
+    (the negative of its val_loss), or None without one."""
+    import pandas as pd
+
+    history_file = Path(model_dir) / "history.csv"
+    if not history_file.is_file() or not isinstance(info.get("best_epoch"), int):
+        return None
+    history = pd.read_csv(history_file).set_index("epoch")
+    return round(-float(history.loc[info["best_epoch"], "val_loss"]), 3)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-dir", default="models/release/general-mask_unet")
@@ -94,7 +106,9 @@ def main(argv=None) -> int:
         "command": "python bench/generalisation.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "seconds": round(time.perf_counter() - start, 1),
         "model": {"dir": str(args.model_dir), "name": info.get("model"), "parameters": info.get("parameters"),
-                  "guard_db": list(inference.GUARD_DB), "train_config": info.get("train_config")},
+                  "guard_db": list(inference.GUARD_DB), "train_config": info.get("train_config"),
+                  "best_epoch": info.get("best_epoch"), "train_seconds": info.get("train_seconds"),
+                  "stopped": info.get("stopped"), "validation_db": _validation_db(args.model_dir, info)},
         "previous_model": {"dir": str(args.previous), "train_config": (previous_info or {}).get("train_config")},
         "splits": ((info.get("train_config") or {}).get("recipe") or {}).get("splits"),
         "test_data": {"speech": speech.table.groupby("source").agg(utterances=("clip_id", "size"),
