@@ -696,8 +696,12 @@ for key, label, folder, latency_ms in (("release model (mask_unet)", "release mo
     config_file = folder / "train_config.json"
     if config_file.is_file():
         trained = json.loads(config_file.read_text())
-        start = trained["train_config"].get("init_from")
-        row["training"] = (f"{trained['train_seconds'] / 60:.0f} min, "
+        # the model's own stages (general-mask_unet-stage1 before general-mask_unet), back to where it started
+        seconds, stages, start = trained["train_seconds"], 1, trained["train_config"].get("init_from")
+        while start and Path(start).name.startswith(folder.name) and (folder.parent / Path(start).name / "train_config.json").is_file():
+            earlier = json.loads((folder.parent / Path(start).name / "train_config.json").read_text())
+            seconds, stages, start = seconds + earlier["train_seconds"], stages + 1, earlier["train_config"].get("init_from")
+        row["training"] = (f"{seconds / 60:.0f} min" + (f" in {stages} stages" if stages > 1 else "") + ", "
                            + (f"fine-tuned from {Path(start).name}" if start else "from scratch")
                            + f", stopped by {trained['stopped']}")
     else:
