@@ -7,12 +7,14 @@ from pathlib import Path
 
 
 def commit() -> str:
-    """The git commit of the working tree, with "+uncommitted changes" when tracked files differ."""
+    """The git commit of the working tree, with "+uncommitted changes" when tracked files other than the
+    recorded results (bench/results/, which the benchmarks themselves rewrite) differ."""
     here = Path(__file__).resolve().parent
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=here)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, cwd=here).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":(exclude)bench/results"], capture_output=True, text=True,
+                               cwd=here.parent).stdout.strip()
         return out.stdout.strip() + ("+uncommitted changes" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
