@@ -683,8 +683,8 @@ plt.show()
 # The first stage hears {glue:text}`s2_hu_train` Hu training recordings; the test noises are other recordings. Chapter 4
 # showed how to make many noises out of few: play a recording faster or slower, through another channel,
 # sometimes with a second one underneath (`augment.perturbed_recording`). The release model's second stage
-# fine-tunes the first with {glue:text}`s2_perturb_pct`% of its recording draws perturbed, at half the first
-# stage's learning rate ({glue:text}`s2_lr`), for {glue:text}`s2_minutes` minutes ({glue:text}`s2_epochs`
+# fine-tunes the first with {glue:text}`s2_perturb_pct`% of its recording draws perturbed, at a learning rate of
+# {glue:text}`s2_lr` (the first stage's: {glue:text}`s1_lr`), for {glue:text}`s2_minutes` minutes ({glue:text}`s2_epochs`
 # epochs of {glue:text}`s2_clips` pairs){glue:text}`s2_new_families`. On the same validation pairs it keeps
 # epoch {glue:text}`s2_best`, at a capped SI-SDR of {glue:text}`s2_best_val` dB (stage 1:
 # {glue:text}`rel_best_val` dB).
@@ -707,8 +707,9 @@ stage2_recipe = stage2_info["train_config"]["recipe"]
 glue("s2_hu_train", stage2_recipe["splits"]["hu-nonspeech"]["train"], display=False)
 glue("s2_perturb_pct", f"{100 * stage2_recipe.get('noise_perturb_share', 0.0):.0f}", display=False)
 glue("s2_lr", f"{stage2_info['learning_rate_used']:g}", display=False)
+glue("s1_lr", f"{general_info['learning_rate_used']:g}", display=False)
 glue("s2_minutes", f"{stage2_info['train_seconds'] / 60:.0f}", display=False)
-release_seconds = general_info["train_seconds"] + stage2_info["train_seconds"]  # both stages of the release model
+release_seconds = sum(st["seconds"] for st in zoo.training_stages(release_stage2_dir))  # all its stages
 glue("rel_total_minutes", f"{release_seconds / 60:.0f}", display=False)
 glue("s2_epochs", len(stage2_history), display=False)
 glue("s2_clips", f"{stage2_info['train_config']['clips_per_epoch']:,}", display=False)

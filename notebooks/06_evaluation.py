@@ -51,7 +51,6 @@ generalisation_json = "bench/results/generalisation.json"  # recorded generalisa
 report_metric_json = "bench/results/report_metric.json"  # recorded report-metric comparison (make report-metric)
 
 # %% tags=["remove-input"]
-import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -560,17 +559,12 @@ elif len(timed) < len(gen_raw["method_seconds"]):
 else:
     cost = f"{took}; the slowest method, {slowest}, took {timed[slowest] / 60:.0f} min."
 glue("gen_cost", Markdown(cost), display=False)
-# the checkpoint the benchmark ran, and the stages between it and the previous release (each init_from)
-repo_root = Path(generalisation.__file__).resolve().parents[2]  # the recorded folders are relative to it
-stage_dir, stage_seconds, stage_names = gen_raw["model"]["dir"], [], []
-while stage_dir and (repo_root / stage_dir / "train_config.json").is_file() and stage_dir != gen_raw["previous_model"]["dir"]:
-    stage_info = json.loads((repo_root / stage_dir / "train_config.json").read_text())
-    stage_seconds.append(stage_info["train_seconds"])
-    stage_names.append(Path(stage_dir).name)
-    stage_dir = stage_info["train_config"].get("init_from")
-glue("gen_rel_minutes", f"{sum(stage_seconds) / 60:.0f}" if stage_seconds else "n/a", display=False)
-glue("gen_rel_stages", " then ".join(f"{name}, {s / 60:.0f} min" for name, s in zip(reversed(stage_names), reversed(stage_seconds)))
-     if stage_seconds else "n/a", display=False)
+# the checkpoint the benchmark ran and its own stages since the previous release (zoo.training_stages)
+release_folder = Path(generalisation.__file__).resolve().parents[2] / gen_raw["model"]["dir"]
+release_stages = zoo.training_stages(release_folder) if (release_folder / "train_config.json").is_file() else []
+glue("gen_rel_minutes", f"{sum(st['seconds'] for st in release_stages) / 60:.0f}" if release_stages else "n/a", display=False)
+glue("gen_rel_stages", " then ".join(f"{st['name']}, {st['seconds'] / 60:.0f} min" for st in release_stages) or "n/a",
+     display=False)
 
 # %% [markdown]
 # {glue:text}`gen_mixtures` mixtures in all: {glue:text}`gen_so_speakers` speechocean762 test speakers,

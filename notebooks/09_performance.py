@@ -601,7 +601,7 @@ fig.tight_layout()
 plt.show()
 
 # %% tags=["remove-cell"]
-from digitdenoise import models
+from digitdenoise import models, zoo
 
 small_dir = Path(model_dir).parent / "general-small_tcn"  # make release-small writes it there
 small_trained = (small_dir / "model.keras").is_file()
@@ -696,12 +696,10 @@ for key, label, folder, latency_ms in (("release model (mask_unet)", "release mo
     config_file = folder / "train_config.json"
     if config_file.is_file():
         trained = json.loads(config_file.read_text())
-        # the model's own stages (general-mask_unet-stage1 before general-mask_unet), back to where it started
-        seconds, stages, start = trained["train_seconds"], 1, trained["train_config"].get("init_from")
-        while start and Path(start).name.startswith(folder.name) and (folder.parent / Path(start).name / "train_config.json").is_file():
-            earlier = json.loads((folder.parent / Path(start).name / "train_config.json").read_text())
-            seconds, stages, start = seconds + earlier["train_seconds"], stages + 1, earlier["train_config"].get("init_from")
-        row["training"] = (f"{seconds / 60:.0f} min" + (f" in {stages} stages" if stages > 1 else "") + ", "
+        train_stages = zoo.training_stages(folder)  # the model's own stages, earliest first
+        start = train_stages[0]["init_from"]
+        row["training"] = (f"{sum(st['seconds'] for st in train_stages) / 60:.0f} min"
+                           + (f" in {len(train_stages)} stages" if len(train_stages) > 1 else "") + ", "
                            + (f"fine-tuned from {Path(start).name}" if start else "from scratch")
                            + f", stopped by {trained['stopped']}")
     else:

@@ -55,6 +55,7 @@ def test_cli_errors_are_one_line_with_status_2(tmp_path, capsys, no_network):
     assert exit_.value.code == 2
     capsys.readouterr()
     for option, message in (("lookahead", "write each option as KEY=VALUE"), ("lookahead=ten", "not a number"),
+                            ("lookahead=1,2", "not a number, a word or a JSON value"),
                             ("lookahed=3", "small_tcn has no option lookahed")):
         assert cli.main(["train", "--model", "small_tcn", "--network", option, "--out", str(tmp_path / "t")]) == 2
         err = capsys.readouterr().err

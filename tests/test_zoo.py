@@ -91,3 +91,17 @@ def test_comparison_name_finds_a_seed_under_either_training():
     assert zoo.comparison_name(names, "report_cae") == "report_cae (SI-SDR loss)"
     assert zoo.comparison_name(names, "seed_unet") == "seed_unet"
     assert zoo.comparison_name(names, "mel_cnn") is None
+
+
+def test_training_stages_follow_the_release_models_own_chain(tmp_path):
+    from conftest import ROOT
+    from digitdenoise.errors import DataError
+
+    stages = zoo.training_stages(ROOT / "models" / "release" / "general-mask_unet")
+    assert [s["name"] for s in stages] == ["general-mask_unet-stage1", "general-mask_unet"]
+    assert stages[0]["init_from"] == "models/release/fsdd-mask_unet"  # where the chain started
+    assert all(s["seconds"] > 0 for s in stages)
+    small = zoo.training_stages(ROOT / "models" / "release" / "general-small_tcn")
+    assert len(small) == 1 and small[0]["init_from"] is None
+    with pytest.raises(DataError, match="is not a trained checkpoint folder"):
+        zoo.training_stages(tmp_path)

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import models
+from .errors import DataError
 
 ZOO_FOLDER = Path("models") / "release" / "zoo"
 SEEDS: tuple[str, ...] = tuple(name for name, entry in models.ZOO.items() if entry.seed != "this book")
@@ -152,3 +153,23 @@ def score_with_precise_bn(folder: str | Path, prepared, *, batches: int, batch_s
     estimate = training.denoise_batch(model, prepared.val_noisy)
     return float(evaluation.si_sdr_table(prepared.val_clean, prepared.val_noisy, estimate,
                                          lengths)["si_sdr_improvement"].mean())
+
+
+def training_stages(folder: str | Path) -> list[dict]:
+    """The training stages that made the checkpoint in ``folder``, earliest first (chapters 5, 6 and 9):
+    each ``{"name", "seconds", "init_from"}``, following each stage's ``init_from`` back while the earlier
+    folder is one of this model's own stages (its name extends this folder's, as ``general-mask_unet-stage1``
+    does ``general-mask_unet``) and holds a ``train_config.json``. The first stage's ``init_from`` says where
+    the whole chain started. A clear error when ``folder`` has no ``train_config.json``."""
+    folder = Path(folder)
+    if not (folder / "train_config.json").is_file():
+        raise DataError(f"{folder / 'train_config.json'} not found: {folder} is not a trained checkpoint folder.")
+    stages, current = [], folder
+    while True:
+        info = json.loads((current / "train_config.json").read_text())
+        start = info["train_config"].get("init_from")
+        stages.append({"name": current.name, "seconds": float(info["train_seconds"]), "init_from": start})
+        earlier = folder.parent / Path(start).name if start else None
+        if earlier is None or not earlier.name.startswith(folder.name) or not (earlier / "train_config.json").is_file():
+            return stages[::-1]
+        current = earlier
