@@ -750,7 +750,7 @@ stages.drop(columns=["of cells"]).round(2)
 # ### A bigger network? (recorded)
 #
 # The gap could be the network's size or the data's variety. One way to ask: grow the release model and see
-# what the extra capacity buys. `models.DualPathBlock` adds, at the U-Net's bottleneck, a bidirectional GRU
+# what the extra capacity buys. `networks.DualPathBlock` adds, at the U-Net's bottleneck, a bidirectional GRU
 # that runs along time in every band (so each band sees the whole clip) and then one that runs across the
 # bands in every frame (so each band sees every other); each result is projected back and *added* to the
 # block's input. The projections start at zero, so the grown network computes exactly what the release
@@ -1094,7 +1094,7 @@ glue("listen_gains", "; ".join(f"{name} {metrics.si_sdr_db(sounds['clean'], out)
 #    you run it.
 # 6. **Grow a trained network.** `digitdenoise train --recipe general --model mask_unet --network dual_path=1
 #    --init-from models/release/general-mask_unet --epochs 2 --clips-per-epoch 500 --out runs/grow` inserts a
-#    dual-path block (`models.DualPathBlock`: a GRU along time in every band, then one across the bands in
+#    dual-path block (`networks.DualPathBlock`: a GRU along time in every band, then one across the bands in
 #    every frame) at the release model's bottleneck and fine-tunes it. Before it trains, load both models
 #    and check that they give the same output on one clip: why do they (`models.transfer_weights`, and the
 #    block's zero-initialised projections)? What would a block that started from random weights do to the

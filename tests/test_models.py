@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from digitdenoise import features, models, training
+from digitdenoise import features, models, networks, training
 from digitdenoise.errors import DataError, ParameterError
 
 CFG8 = features.FeatureConfig()
@@ -50,7 +50,7 @@ def test_best_model_starts_near_identity_and_mask_is_bounded():
     assert np.linalg.norm(y) <= models.MASK_BOUND * np.linalg.norm(x) * 1.01
 
 
-@pytest.mark.parametrize("kind", models.DUAL_PATH_KINDS)
+@pytest.mark.parametrize("kind", networks.DUAL_PATH_KINDS)
 def test_a_dual_path_bottleneck_starts_as_the_plain_unet_it_grows_from(kind, tmp_path):
     plain = models.build_denoiser("mask_unet", CFG8, base=8, depth=3)
     for w in plain.network.trainable_weights:  # a "trained" plain network: weights that are not the initial ones
@@ -180,7 +180,7 @@ def test_small_model_is_causal_up_to_its_lookahead():
         changed = image.copy()
         changed[0, :, j, 0] = rng.uniform(0.0, 1.0, 128)
         moved = np.flatnonzero(np.abs(net(changed).numpy() - base).max(axis=(0, 1, 3)) > 0)
-        look = models.SMALL_TCN_LOOKAHEAD
+        look = networks.SMALL_TCN_LOOKAHEAD
         assert (moved.min(), moved.max()) == (j - look, min(j - look + 128, 199))
 
 
