@@ -144,7 +144,11 @@ def test_small_model_options_look_further_ahead_and_refine_at_full_resolution():
     assert model.get_config()["network_kwargs"] == {"lookahead": 12, "refine": 8}  # saved with the model
     with pytest.raises(ParameterError, match="refine=-1"):
         models.small_tcn((128, None, 1), refine=-1)
-    with pytest.raises(ParameterError, match="no option lookahed.*lookahead, refine"):
+    centred = models.small_tcn((128, None, 1), lookahead=0, centred=5)  # the same weights, other padding
+    assert [w.shape for w in centred.weights] == [w.shape for w in plain.weights]
+    with pytest.raises(ParameterError, match="centred=6: must be between 0 .* and 5"):
+        models.small_tcn((128, None, 1), centred=6)
+    with pytest.raises(ParameterError, match="no option lookahed.*lookahead, refine, centred"):
         models.check_network_kwargs("small_tcn", {"lookahed": 3})
     with pytest.raises(ParameterError, match="options are: none"):
         models.check_network_kwargs("report_cae", {"base": 8})

@@ -132,7 +132,13 @@ def small():
     made large, so that the far end of the context moves the output well above the tolerance (with
     plain small random weights it moves it by less than 1e-7, and a stream one frame short of context
     would pass the comparisons)."""
-    model = models.build_denoiser("small_tcn", features.FeatureConfig())
+    return _randomised(models.build_denoiser("small_tcn", features.FeatureConfig()))
+
+
+def _randomised(model, large_taps=(0,)):
+    """``model`` with the random weights the ``small`` fixture describes; ``large_taps`` are the taps of
+    every temporal convolution made large (the oldest; add -1, the newest, for the far future of a
+    centred block)."""
     rng = np.random.default_rng(11)
     for w in model.network.weights:
         if "moving_variance" in w.path or "gamma" in w.path:
@@ -141,7 +147,8 @@ def small():
             value = rng.normal(0.0, 0.1, w.shape)
         elif "depthwise" in w.path:  # (taps, features, 1)
             value = rng.normal(0.0, np.sqrt(2.0 / w.shape[0]), w.shape)
-            value[0] = np.sign(value[0]) * (np.abs(value[0]) + 1.0)
+            for tap in large_taps:
+                value[tap] = np.sign(value[tap]) * (np.abs(value[tap]) + 1.0)
         else:
             value = rng.normal(0.0, np.sqrt(2.0 / np.prod(w.shape[:-1])), w.shape)
         w.assign(value.astype(np.float32))
@@ -164,6 +171,28 @@ def test_receptive_field_of_small_model(small):
     for look in (0, 5):  # derived from the layers, not from the default
         reach = streaming.time_reach(models.small_tcn((128, None, 1), lookahead=look))
         assert reach == streaming.TimeReach(context=128 - look, lookahead=look, left=128, right=look, grid=1)
+    for centred in (1, 3, 5):  # centred blocks look 2 x dilation frames ahead (dilations 1, 2, 4, 8, 16)
+        ahead = 2 * sum((1, 2, 4, 8, 16)[:centred])
+        reach = streaming.time_reach(models.small_tcn((128, None, 1), lookahead=0, centred=centred))
+        assert reach == streaming.TimeReach(context=128 - ahead, lookahead=ahead, left=128 - ahead, right=ahead,
+                                            grid=1)
+
+
+@pytest.mark.parametrize("end", streaming.ENDS)
+def test_small_model_with_centred_blocks_streams_exactly(noisy, end):
+    """A small model whose first three temporal blocks look ahead (14 frames) streams as exactly as the
+    causal one, up to the last samples: there its look-ahead reads the silence and the zero padding
+    after the end of the clip, which the stream's last window must place where the whole clip has them
+    (on the front end's grid of 8 frames; a window starting elsewhere missed by up to 0.04)."""
+    model = _randomised(models.build_denoiser("small_tcn", features.FeatureConfig(), lookahead=0, centred=3),
+                        large_taps=(0, -1))
+    whole = (training.denoise_signals(model, [noisy])[0] if end == "mirror"
+             else model(tf.constant(noisy[None]), training=False).numpy()[0])
+    stream = streaming.StreamingDenoiser(model, block_frames=1, end=end)
+    assert stream.lookahead == 14 and stream.latency_ms == 144
+    for chunk in (77, 1001):
+        assert float(np.max(np.abs(stream.denoise(noisy, chunk=chunk) - whole))) <= TOLERANCE
+    assert np.max(np.abs(whole - noisy)) > 0.05
 
 
 @pytest.mark.parametrize("end", streaming.ENDS)

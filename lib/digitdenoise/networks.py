@@ -226,11 +226,13 @@ def _band_up(x, filters):
     return keras.layers.LeakyReLU(0.1)(x)
 
 
-def _causal_tcn_block(x, dilation: int, kernel: int):
+def _tcn_block(x, dilation: int, kernel: int, *, centred: bool = False):
     """Residual block on per-frame vectors ``(batch, frames, features)``: a depthwise convolution along
     time over ``kernel`` frames spaced ``dilation`` apart, all in the past (zero padding on the left
-    only), then a pointwise layer that mixes all features (all bands) of the frame."""
-    y = keras.layers.ZeroPadding1D((dilation * (kernel - 1), 0))(x)
+    only) or, ``centred``, as many ahead as back, then a pointwise layer that mixes all features (all
+    bands) of the frame."""
+    span = dilation * (kernel - 1)
+    y = keras.layers.ZeroPadding1D((span // 2, span - span // 2) if centred else (span, 0))(x)
     y = keras.layers.DepthwiseConv1D(kernel, dilation_rate=dilation, use_bias=False)(y)
     y = keras.layers.BatchNormalization(momentum=0.9)(y)  # momentum as mask_unet's (see _double_conv)
     y = keras.layers.ReLU()(y)
@@ -241,7 +243,7 @@ def _causal_tcn_block(x, dilation: int, kernel: int):
 
 def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_channels: int = 8,
               dilations: tuple[int, ...] = (1, 2, 4, 8, 16), kernel: int = 5,
-              lookahead: int = SMALL_TCN_LOOKAHEAD, refine: int = 0) -> keras.Model:
+              lookahead: int = SMALL_TCN_LOOKAHEAD, refine: int = 0, centred: int = 0) -> keras.Model:
     """The book's small model: a causal convolutional recurrent-style network (CRN, as in CRUSE or
     GTCRN) with a dilated temporal convolution network (TCN) where those have a GRU. Same input image
     and same two-channel complex-mask output as :func:`mask_unet`, so it trains with the same head,
@@ -255,7 +257,7 @@ def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_c
       bands of 500 Hz (a learned sub-band compression of the spectrum). The first stage looks at 5
       bins, the others at 3 bands; each also looks 1 frame back.
     * **Temporal model**: the 8 bands x 16 channels of a frame are one 128-feature vector (batch
-      normalised); five residual blocks (:func:`_causal_tcn_block`) of depthwise causal convolutions
+      normalised); five residual blocks (:func:`_tcn_block`) of depthwise causal convolutions
       (5 taps, dilations 1, 2, 4, 8, 16) with full pointwise mixing across bands: 124 frames (about
       1 s, the training window) of past context. A GRU would step through the frames one at a time:
       in TensorFlow on one CPU thread about 30 us a frame, so one GRU layer alone would cost a
@@ -269,6 +271,13 @@ def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_c
       convolution (2 frames x 3 bins) at full resolution sees the decoder's output beside the input image
       itself. The encoder's first stage already halves the bins, so without it no layer sees a single
       bin of the input at its own resolution, as the narrow lines of a whistle or a harmonic need.
+    * **Centred blocks** (``centred`` > 0; 0 by default): the first ``centred`` temporal blocks look as
+      far ahead as back (2 x dilation frames each way) instead of only back. Unlike a larger
+      ``lookahead``, which shifts the input and so leaves the skip connections describing frames
+      ahead of the one being masked, this adds future context where the bands are already compressed,
+      with the skips still aligned. All five centred (``lookahead=0``): 62 frames ahead, like
+      ``mask_unet`` a network that waits about half a second. The weights have the same shapes in
+      every variant, so one can be fine-tuned from another.
 
     Time reach: output frame ``t`` depends on input frames ``t + lookahead - 128 .. t + lookahead``
     (128 past frames: 4 from the encoder, 124 from the TCN), ``t - 126 .. t + 2`` by default. So a
@@ -287,6 +296,9 @@ def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_c
         raise ParameterError(f"lookahead={lookahead}: must be 0 (causal) or more frames.")
     if refine < 0:
         raise ParameterError(f"refine={refine}: must be 0 (no refinement stage) or a number of channels.")
+    if not 0 <= centred <= len(dilations):
+        raise ParameterError(f"centred={centred}: must be between 0 (a causal TCN) and {len(dilations)} (every "
+                             "temporal block looking as far ahead as back).")
     inp = keras.Input(input_shape)  # (batch, bins, frames, 1), as every zoo network
     x = keras.layers.Permute((2, 1, 3))(inp)  # time-major (batch, frames, bins, 1)
     if lookahead:
@@ -299,8 +311,8 @@ def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_c
     bands, width = x.shape[2], x.shape[3]
     x = keras.layers.Reshape((-1, bands * width))(x)  # one feature vector per frame
     x = keras.layers.BatchNormalization(momentum=0.9)(x)  # normalised bottleneck (cheap: 128 values a frame)
-    for dilation in dilations:
-        x = _causal_tcn_block(x, dilation, kernel)
+    for block, dilation in enumerate(dilations):
+        x = _tcn_block(x, dilation, kernel, centred=block < centred)
     x = keras.layers.Reshape((-1, bands, width))(x)
     for skip, filters in zip(reversed(skips), (*reversed(channels[:-1]), out_channels)):
         x = _band_up(keras.layers.Add()([x, skip]), filters)

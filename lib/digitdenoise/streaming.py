@@ -467,7 +467,11 @@ class StreamingDenoiser:
             b = upto if last else min(upto, a + step)
             w0 = max(0, a - self._left)
             if last:
-                # the whole-clip right edge: frames up to the end, the front end pads to 8 with silence
+                # the whole-clip right edge: frames up to the end, which the front end pads to a multiple of
+                # 8 with silence counted from frame 0. The window starts on that grid too (the frames it
+                # adds on the left are silence the block does not see), so the silence after the end is the
+                # whole clip's: a network that looks ahead reads it, and its own zero padding, as there.
+                w0 = w0 // 8 * 8
                 w1 = upto
             else:
                 # the real frames the block depends on, then silence frames it does not see
