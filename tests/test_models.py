@@ -61,7 +61,7 @@ def test_a_dual_path_bottleneck_starts_as_the_plain_unet_it_grows_from(kind, tmp
     x = np.random.default_rng(5).standard_normal((2, CFG8.n_samples)).astype(np.float32) * 0.1
     assert not np.allclose(plain(x).numpy(), grown(x).numpy(), atol=1e-4)  # before the transfer
     copied = models.transfer_weights(plain.network, grown.network)
-    assert copied == len([layer for layer in plain.network.layers])
+    assert copied == len([layer for layer in plain.network.layers if layer.weights])
     assert np.allclose(plain(x).numpy(), grown(x).numpy(), atol=1e-5)  # the new blocks start as the identity
     training.save_denoiser(grown, tmp_path / "g")  # and it round-trips with its options
     loaded, info = training.load_denoiser(tmp_path / "g")
@@ -70,7 +70,7 @@ def test_a_dual_path_bottleneck_starts_as_the_plain_unet_it_grows_from(kind, tmp
     with pytest.raises(ParameterError, match="other shapes"):
         models.transfer_weights(plain.network, wider.network)
     deeper = models.build_denoiser("mask_unet", CFG8, base=8, depth=4)
-    with pytest.raises(ParameterError, match="layers against"):
+    with pytest.raises(ParameterError, match="layers with weights against"):
         models.transfer_weights(plain.network, deeper.network)
     with pytest.raises(ParameterError, match="dual_path_kind='lstm'"):
         models.build_denoiser("mask_unet", CFG8, base=8, depth=3, dual_path=1, dual_path_kind="lstm")
@@ -146,6 +146,9 @@ def test_small_model_options_look_further_ahead_and_refine_at_full_resolution():
         models.small_tcn((128, None, 1), refine=-1)
     centred = models.small_tcn((128, None, 1), lookahead=0, centred=5)  # the same weights, other padding
     assert [w.shape for w in centred.weights] == [w.shape for w in plain.weights]
+    assert len(centred.layers) < len(plain.layers)  # no look-ahead shift ...
+    assert models.transfer_weights(plain, centred) == len([layer for layer in plain.layers if layer.weights])
+    assert all(np.array_equal(a, b) for a, b in zip(plain.get_weights(), centred.get_weights()))  # ... still one start
     with pytest.raises(ParameterError, match="centred=6: must be between 0 .* and 5"):
         models.small_tcn((128, None, 1), centred=6)
     with pytest.raises(ParameterError, match="no option lookahed.*lookahead, refine, centred"):

@@ -184,12 +184,16 @@ MASK_BOUND = 1.5  # largest mask magnitude the best model may apply
 def transfer_weights(source: keras.Model, target: keras.Model) -> int:
     """Copy ``source``'s weights into ``target`` layer by layer in order, skipping the layers only
     ``target`` has (those :func:`mask_unet` names ``dual_path...``), so a grown network starts from a
-    trained one (chapter 5). Returns the number of layers copied; a clear error if the rest differ."""
-    own = [layer for layer in target.layers if not layer.name.startswith(DUAL_PATH_PREFIX)]
-    theirs = [layer for layer in source.layers if not layer.name.startswith(DUAL_PATH_PREFIX)]
+    trained one (chapter 5). Only layers with weights are paired, so variants that differ in layers
+    without any (``small_tcn``'s look-ahead shift, padding) can start from each other. Returns the number
+    of layers copied; a clear error if the rest differ."""
+    def weighted(model):
+        return [layer for layer in model.layers if layer.weights and not layer.name.startswith(DUAL_PATH_PREFIX)]
+
+    own, theirs = weighted(target), weighted(source)
     if len(own) != len(theirs):
-        raise ParameterError(f"cannot start {target.name} from {source.name}: {len(theirs)} layers against "
-                             f"{len(own)} outside the dual-path blocks.")
+        raise ParameterError(f"cannot start {target.name} from {source.name}: {len(theirs)} layers with weights "
+                             f"against {len(own)} outside the dual-path blocks.")
     for mine, other in zip(own, theirs):
         weights = other.get_weights()
         if [w.shape for w in weights] != [w.shape for w in mine.get_weights()]:
