@@ -42,6 +42,8 @@ bench_file = "bench/results/bench.json"  # written by `make bench`
 export_bench_file = "bench/results/export_parity.json"  # recorded engine speeds (bench/export_parity.py)
 small_bench_file = "bench/results/small_model.json"  # recorded size and speed of both models (bench/small_model.py)
 small_generalisation_file = "bench/results/generalisation-small.json"  # the small model on the generalisation benchmark
+lookahead_files = ["bench/results/generalisation-small-centred3.json",  # the small model fine-tuned to look
+                   "bench/results/generalisation-small-centred5.json"]  # ahead (make small-lookahead), recorded
 deploy_clips = 8  # test clips for the export and streaming checks
 block_frames = 8  # STFT frames per block of the streaming denoiser (a multiple of 8)
 target_rtf = 0.005  # the book's speed target for its best model: real-time factor on one core
@@ -762,6 +764,80 @@ trade
 # {glue:text}`trade_mac_ratio` times fewer multiply-adds, and runs {glue:text}`trade_rtf_ratio` times
 # faster{glue:text}`trade_overhead`, {glue:md}`trade_quality`. {glue:text}`trade_unseen`.
 #
+# ### How much is the future worth?
+#
+# The latency formula has one term the small model's designer can turn freely: the look-ahead $L$.
+# `small_tcn` has a second way to look ahead besides shifting its input: `centred=N` makes the first
+# $N$ of its temporal blocks centred, so a block with $k$ taps spaced $d$ frames apart reaches
+# $d\,(k-1)/2$ frames ahead (and as many back) instead of $d\,(k-1)$ back. With $k = 5$ and dilations
+# $d_i = 1, 2, 4, 8, 16$ the look-ahead adds up to
+#
+# $$L = \sum_{i=1}^{N} d_i \, \frac{k-1}{2} = 2 \sum_{i=1}^{N} d_i \text{ frames}, \qquad
+# \text{latency} = L \cdot \text{hop} + n_\text{fft} \text{ samples},$$
+#
+# which the look-ahead column of the table below confirms for each recorded variant. The weights have the same shapes in every variant, so each
+# variant starts from the causal model's weights and is fine-tuned on the release model's second-stage
+# recipe (`make small-lookahead`). The table sets the variants beside the causal model: look-ahead and
+# latency worked out live by `streaming.time_reach` from the layers, and the mean SI-SDR improvement on
+# chapter 6's unseen noises (speechocean762 test speakers, 0 dB) from **recorded** runs of the
+# generalisation benchmark, each of which scored the variant and the causal model on the same mixtures. The
+# last column is the variant's gain over the causal model in that same run. **What to look for**: how the
+# gain grows with the latency, and how much of the distance to the release model it covers.
+
+# %% tags=["remove-input"]
+la_rows = [{"model": "small model, causal (the book's)", "look-ahead (frames)": small_reach.lookahead,
+            "latency (ms)": round(small_stream.latency_ms)}]
+if small_gen_path.is_file() and trade[unseen_col].notna().all():
+    la_rows[0][unseen_col] = trade[unseen_col].iloc[1]
+la_gains = []
+for file in lookahead_files:
+    if not Path(file).is_file():  # not recorded yet (make small-lookahead)
+        continue
+    run = generalisation.load_recorded(file)
+    means = generalisation.unseen_noise_means(run)  # its --model-dir is the variant, --previous the causal model
+    network = run.raw["model"]["train_config"].get("network") or {}
+    variant = models.build_denoiser("small_tcn", model.cfg, **network)
+    v_reach = streaming.time_reach(variant.network)
+    latency = streaming.StreamingDenoiser(variant, block_frames=v_reach.grid).latency_ms
+    gain = means["release model"] - means["previous release model"]
+    la_gains.append((gain, latency, v_reach.lookahead))
+    la_rows.append({"model": "small model, " + " ".join(f"{k}={v}" for k, v in network.items()),
+                    "look-ahead (frames)": v_reach.lookahead, "latency (ms)": round(latency),
+                    unseen_col: round(means["release model"], 2), "gain over causal (dB)": round(gain, 2),
+                    "fine-tuning": f"{run.raw['model']['train_seconds'] / 60:.0f} min, recorded {run.raw['date'][:10]}"})
+if small_gen_path.is_file() and trade[unseen_col].notna().all():
+    la_rows.append({"model": "release model (mask_unet)", "look-ahead (frames)": stream.lookahead,
+                    "latency (ms)": round(stream.latency_ms),
+                    unseen_col: trade[unseen_col].iloc[0]})
+la_table = pd.DataFrame(la_rows).set_index("model").fillna("")  # blank: not applicable
+if la_gains and small_gen_path.is_file() and trade[unseen_col].notna().all():
+    best_gain, best_latency, best_ahead = max(la_gains)
+    release_unseen = trade[unseen_col].iloc[0]
+    best_unseen = trade[unseen_col].iloc[1] + best_gain
+    glue("la_reading", Markdown(
+        f"Looking ahead pays: the best variant gains {best_gain:.1f} dB over the causal model, at a latency of "
+        f"{best_latency:.0f} ms instead of {small_stream.latency_ms:.0f} ms. It covers "
+        f"{100 * best_gain / (release_unseen - trade[unseen_col].iloc[1]):.0f}% of the distance to the release model, "
+        f"which is still {release_unseen - best_unseen:.1f} dB ahead, and "
+        + ("it now waits longer than the U-Net" if best_latency > stream.latency_ms else
+           "it still waits less than the U-Net")
+        + f" ({stream.latency_ms:.0f} ms). "
+        + ("So the rest of the distance is not context, since this variant sees further ahead than the U-Net; it lies "
+           "in capacity (the small model compresses each frame into 128 numbers before any layer looks along time) "
+           "and in training (the variant was only fine-tuned for the time in the table). "
+           if best_ahead >= stream.lookahead else
+           "It still sees less far ahead than the U-Net, so context may account for part of the rest. ")
+        + "The book keeps the causal model "
+        "as its small model, because a short latency is what a small model is for in a live setting; the variants "
+        "stay in `runs/` and their scores in `bench/results/`."), display=False)
+else:
+    glue("la_reading", Markdown("The look-ahead variants have not been recorded yet (`make small-lookahead`), so "
+                                "the table shows the causal model alone."), display=False)
+la_table
+
+# %% [markdown]
+# {glue:md}`la_reading`
+#
 # ## Feature extraction and training
 #
 # The first table times four ways of turning FSDD's clips into log-magnitude features, in clips per
@@ -908,3 +984,10 @@ else:
 #    count without training). Then train one variant with `make release-small`'s command, adding
 #    `--network ...` and a new `--out` folder, and compare its `history.csv` with the committed model's
 #    epoch by epoch: a 30-minute run on a laptop says whether an idea is worth a longer one.
+# 8. **A latency budget.** A video call tolerates about 150 ms of delay in total. Using the look-ahead
+#    formula of the section on the future, find the largest `centred` whose latency fits that budget, and
+#    check your answer with `streaming.time_reach(models.small_tcn((128, None, 1), centred=N, lookahead=0))`.
+#    Then find its row in the table (if it is missing, `make small-lookahead SMALL_CENTRED=N` records it in
+#    about an hour): is the gain per
+#    millisecond of delay larger or smaller than for `centred=5`, and why might the first blocks (the
+#    shortest dilations) give the most for the least delay?
