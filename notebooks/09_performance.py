@@ -42,8 +42,9 @@ bench_file = "bench/results/bench.json"  # written by `make bench`
 export_bench_file = "bench/results/export_parity.json"  # recorded engine speeds (bench/export_parity.py)
 small_bench_file = "bench/results/small_model.json"  # recorded size and speed of both models (bench/small_model.py)
 small_generalisation_file = "bench/results/generalisation-small.json"  # the small model on the generalisation benchmark
-lookahead_files = ["bench/results/generalisation-small-centred3.json",  # the small model fine-tuned to look
-                   "bench/results/generalisation-small-centred5.json"]  # ahead (make small-lookahead), recorded
+lookahead_files = ["bench/results/generalisation-small-centred0.json",  # the causal small model fine-tuned as
+                   "bench/results/generalisation-small-centred3.json",  # the variants (the control), then the
+                   "bench/results/generalisation-small-centred5.json"]  # variants that look ahead (make small-lookahead)
 deploy_clips = 8  # test clips for the export and streaming checks
 block_frames = 8  # STFT frames per block of the streaming denoiser (a multiple of 8)
 target_rtf = 0.005  # the book's speed target for its best model: real-time factor on one core
@@ -777,19 +778,22 @@ trade
 #
 # which the look-ahead column of the table below confirms for each recorded variant. The weights have the same shapes in every variant, so each
 # variant starts from the causal model's weights and is fine-tuned on the release model's second-stage
-# recipe (`make small-lookahead`). The table sets the variants beside the causal model: look-ahead and
+# recipe (`make small-lookahead`). Fine-tuning is itself more training, which might help without any
+# look-ahead, so the same command also fine-tunes the causal model the same way: the **control**. The
+# look-ahead's own worth is a variant's gain minus the control's. The table sets the variants beside the causal model: look-ahead and
 # latency worked out live by `streaming.time_reach` from the layers, and the mean SI-SDR improvement on
 # chapter 6's unseen noises (speechocean762 test speakers, 0 dB) from **recorded** runs of the
 # generalisation benchmark, each of which scored the variant and the causal model on the same mixtures. The
-# last column is the variant's gain over the causal model in that same run. **What to look for**: how the
+# column *gain over causal* is a run's gain over the causal model on the same mixtures. **What to look for**: how the
 # gain grows with the latency, and how much of the distance to the release model it covers.
 
 # %% tags=["remove-input"]
 la_rows = [{"model": "small model, causal (the book's)", "look-ahead (frames)": small_reach.lookahead,
             "latency (ms)": round(small_stream.latency_ms)}]
-if small_gen_path.is_file() and trade[unseen_col].notna().all():
+unseen_known = small_gen_path.is_file() and trade[unseen_col].notna().all()
+if unseen_known:
     la_rows[0][unseen_col] = trade[unseen_col].iloc[1]
-la_gains = []
+la_runs = []  # one per recorded file: gain over the causal model, latency, look-ahead, centred blocks
 for file in lookahead_files:
     if not Path(file).is_file():  # not recorded yet (make small-lookahead)
         continue
@@ -799,37 +803,45 @@ for file in lookahead_files:
     variant = models.build_denoiser("small_tcn", model.cfg, **network)
     v_reach = streaming.time_reach(variant.network)
     latency = streaming.StreamingDenoiser(variant, block_frames=v_reach.grid).latency_ms
-    gain = means["release model"] - means["previous release model"]
-    la_gains.append((gain, latency, v_reach.lookahead))
-    la_rows.append({"model": "small model, " + " ".join(f"{k}={v}" for k, v in network.items()),
+    la_runs.append({"gain": means["release model"] - means["previous release model"], "latency": latency,
+                    "ahead": v_reach.lookahead, "centred": network.get("centred", 0)})
+    la_rows.append({"model": ("small model, " + " ".join(f"{k}={v}" for k, v in network.items()) if la_runs[-1]["centred"]
+                              else "small model, causal, fine-tuned as the variants (control)"),
                     "look-ahead (frames)": v_reach.lookahead, "latency (ms)": round(latency),
-                    unseen_col: round(means["release model"], 2), "gain over causal (dB)": round(gain, 2),
+                    unseen_col: round(means["release model"], 2), "gain over causal (dB)": round(la_runs[-1]["gain"], 2),
                     "fine-tuning": f"{run.raw['model']['train_seconds'] / 60:.0f} min, recorded {run.raw['date'][:10]}"})
-if small_gen_path.is_file() and trade[unseen_col].notna().all():
+if unseen_known:
     la_rows.append({"model": "release model (mask_unet)", "look-ahead (frames)": stream.lookahead,
                     "latency (ms)": round(stream.latency_ms),
                     unseen_col: trade[unseen_col].iloc[0]})
 la_table = pd.DataFrame(la_rows).set_index("model").fillna("")  # blank: not applicable
-if la_gains and small_gen_path.is_file() and trade[unseen_col].notna().all():
-    best_gain, best_latency, best_ahead = max(la_gains)
-    release_unseen = trade[unseen_col].iloc[0]
-    best_unseen = trade[unseen_col].iloc[1] + best_gain
+la_variants = [r for r in la_runs if r["centred"]]
+la_control = next((r for r in la_runs if not r["centred"]), None)
+if la_variants and unseen_known:
+    best = max(la_variants, key=lambda r: r["gain"])
+    causal_unseen, release_unseen = trade[unseen_col].iloc[1], trade[unseen_col].iloc[0]
+    if la_control is not None:
+        own = best["gain"] - la_control["gain"]
+        control_text = (f"The control, fine-tuned the same way without looking ahead, gains {la_control['gain']:.1f} dB "
+                        f"by the extra training alone, so the look-ahead's own worth is {own:.1f} dB. ")
+    else:
+        control_text = ("Without a control run (the causal model fine-tuned the same way) part of that gain may be the "
+                        "extra training rather than the look-ahead. ")
     glue("la_reading", Markdown(
-        f"Looking ahead pays: the best variant gains {best_gain:.1f} dB over the causal model, at a latency of "
-        f"{best_latency:.0f} ms instead of {small_stream.latency_ms:.0f} ms. It covers "
-        f"{100 * best_gain / (release_unseen - trade[unseen_col].iloc[1]):.0f}% of the distance to the release model, "
-        f"which is still {release_unseen - best_unseen:.1f} dB ahead, and "
-        + ("it now waits longer than the U-Net" if best_latency > stream.latency_ms else
+        f"The best variant gains {best['gain']:.1f} dB over the causal model, at a latency of "
+        f"{best['latency']:.0f} ms instead of {small_stream.latency_ms:.0f} ms. " + control_text
+        + f"It covers {100 * best['gain'] / (release_unseen - causal_unseen):.0f}% of the distance to the release "
+        f"model, which is still {release_unseen - causal_unseen - best['gain']:.1f} dB ahead, and "
+        + ("it now waits longer than the U-Net" if best["latency"] > stream.latency_ms else
            "it still waits less than the U-Net")
         + f" ({stream.latency_ms:.0f} ms). "
         + ("So the rest of the distance is not context, since this variant sees further ahead than the U-Net; it lies "
            "in capacity (the small model compresses each frame into 128 numbers before any layer looks along time) "
-           "and in training (the variant was only fine-tuned for the time in the table). "
-           if best_ahead >= stream.lookahead else
+           "and in training (the variants were only fine-tuned for the time in the table). "
+           if best["ahead"] >= stream.lookahead else
            "It still sees less far ahead than the U-Net, so context may account for part of the rest. ")
-        + "The book keeps the causal model "
-        "as its small model, because a short latency is what a small model is for in a live setting; the variants "
-        "stay in `runs/` and their scores in `bench/results/`."), display=False)
+        + "The book keeps the causal model as its small model, because a short latency is what a small model is for "
+        "in a live setting; the variants stay in `runs/` and their scores in `bench/results/`."), display=False)
 else:
     glue("la_reading", Markdown("The look-ahead variants have not been recorded yet (`make small-lookahead`), so "
                                 "the table shows the causal model alone."), display=False)
