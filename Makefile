@@ -21,7 +21,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 STAMP     := $(VENV)/.installed-stamp
 DD        := $(VENV)/bin/digitdenoise
 
-.PHONY: help install browser book chapters build smoke test clean distclean release-model release-model-fsdd small-lookahead \
+.PHONY: help install browser book chapters build smoke test clean distclean release-model release-model-fsdd small-variants \
 	bench bench-quality bench-generalisation folds ablation instrument downstream release-zoo release-zoo-si-sdr report-metric bench-generalisation-small release-small release-model-dualpath \
 	bench-generalisation-stages
 
@@ -58,8 +58,10 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
+# two workers (pytest-xdist), each test file on one of them: the notebook smoke runs and the browser check
+# share one worker's module fixtures while the unit tests run beside them
 test: install browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 clean:
 	rm -rf book/_build book/chapters artifacts .pytest_cache .hypothesis
@@ -117,23 +119,31 @@ release-small: install
 		--patience 8 --epochs 300 --time-budget 10800 --out $(SMALL)
 	$(PY) bench/quality.py --model-dir $(SMALL) --out $(SMALL)/quality.json
 
-# How much the small model gains by looking ahead (appendix 9): the causal small model fine-tuned with its
-# first N temporal blocks centred (small_tcn(centred=N), no input shift: the same weights, more future), then
+# What an option buys the small model (appendix 9): the causal small model fine-tuned as a variant, then
 # scored against the causal model on the generalisation benchmark's mixtures (the two small models and the
-# oracles; no peers needed). N=0 is the control: the causal model itself (its 2-frame shift) fine-tuned the
-# same way, which shows what the extra training alone buys. About 45 min of training and 3 of scoring per run
-# on 2 cores; resumable from runs/small-centred<N>. The candidates stay in runs/; the scores go to
-# bench/results/ (the recorded runs: 2700 s each, centred=5 3000 s; each JSON records its own budget).
-SMALL_CENTRED ?= 0 3 5
-SMALL_CENTRED_BUDGET ?= 2700
-small-lookahead: install
+# oracles; no peers needed). Variants: centredN (small_tcn(centred=N), no input shift: its first N temporal
+# blocks look as far ahead as back; the same weights, more future) and refineC (a residual full-resolution
+# stage of C channels that starts at zero, so it starts as the causal model). centred0 is the control: the
+# causal model itself (its 2-frame shift) fine-tuned the same way, which shows what the extra training alone
+# buys. About 45 min of training and 3 of scoring per run on 2 cores; resumable from runs/small-<variant>.
+# The candidates stay in runs/; the scores go to bench/results/ (the recorded runs: 2700 s each, centred5
+# 3000 s; each JSON records its own budget).
+SMALL_VARIANTS ?= centred0 centred3 centred5 refine8
+SMALL_VARIANT_BUDGET ?= 2700
+small-variants: install
 	$(DD) fetch fsdd noise speechocean762 hu-nonspeech
-	for n in $(SMALL_CENTRED); do \
-	  $(DD) train --recipe general --model small_tcn --network centred=$$n lookahead=$$( [ $$n = 0 ] && echo 2 || echo 0 ) --clips-per-epoch 4000 \
+	for v in $(SMALL_VARIANTS); do \
+	  case $$v in \
+	    centred0) net="centred=0 lookahead=2" ;; \
+	    centred*) net="centred=$${v#centred} lookahead=0" ;; \
+	    refine*) net="refine=$${v#refine}" ;; \
+	    *) echo "unknown small-model variant $$v: use centredN or refineC" >&2; exit 1 ;; \
+	  esac; \
+	  $(DD) train --recipe general --model small_tcn --network $$net --clips-per-epoch 4000 \
 	    --learning-rate 5e-4 --noise-perturb 0.5 --lr-patience 3 --patience 8 --epochs 200 --init-from $(SMALL) \
-	    --time-budget $(SMALL_CENTRED_BUDGET) --out runs/small-centred$$n || exit 1; \
-	  $(PY) bench/generalisation.py --model-dir runs/small-centred$$n --previous $(SMALL) --no-peers --no-pesq \
-	    --out bench/results/generalisation-small-centred$$n.json || exit 1; \
+	    --time-budget $(SMALL_VARIANT_BUDGET) --out runs/small-$$v || exit 1; \
+	  $(PY) bench/generalisation.py --model-dir runs/small-$$v --previous $(SMALL) --no-peers --no-pesq \
+	    --out bench/results/generalisation-small-$$v.json || exit 1; \
 	done
 
 # The previous release (FSDD only, four voices; kept for the comparison in chapter 6) and the white-noise

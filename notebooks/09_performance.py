@@ -42,9 +42,10 @@ bench_file = "bench/results/bench.json"  # written by `make bench`
 export_bench_file = "bench/results/export_parity.json"  # recorded engine speeds (bench/export_parity.py)
 small_bench_file = "bench/results/small_model.json"  # recorded size and speed of both models (bench/small_model.py)
 small_generalisation_file = "bench/results/generalisation-small.json"  # the small model on the generalisation benchmark
-lookahead_files = ["bench/results/generalisation-small-centred0.json",  # the causal small model fine-tuned as
-                   "bench/results/generalisation-small-centred3.json",  # the variants (the control), then the
-                   "bench/results/generalisation-small-centred5.json"]  # variants that look ahead (make small-lookahead)
+variant_files = ["bench/results/generalisation-small-centred0.json",  # the causal small model fine-tuned as the
+                 "bench/results/generalisation-small-centred3.json",  # variants (the control), then variants
+                 "bench/results/generalisation-small-centred5.json",  # that look ahead and one that refines
+                 "bench/results/generalisation-small-refine8.json"]  # at full resolution (make small-variants)
 deploy_clips = 8  # test clips for the export and streaming checks
 block_frames = 8  # STFT frames per block of the streaming denoiser (a multiple of 8)
 target_rtf = 0.005  # the book's speed target for its best model: real-time factor on one core
@@ -765,86 +766,128 @@ trade
 # {glue:text}`trade_mac_ratio` times fewer multiply-adds, and runs {glue:text}`trade_rtf_ratio` times
 # faster{glue:text}`trade_overhead`, {glue:md}`trade_quality`. {glue:text}`trade_unseen`.
 #
-# ### How much is the future worth?
+# ### How much is the future worth, and how much the detail?
 #
-# The latency formula has one term the small model's designer can turn freely: the look-ahead $L$.
-# `small_tcn` has a second way to look ahead besides shifting its input: `centred=N` makes the first
-# $N$ of its temporal blocks centred, so a block with $k$ taps spaced $d$ frames apart reaches
+# Where does the small model lose its distance to the release model? Two suspects follow from its design,
+# and each can be tested by changing one thing and fine-tuning.
+#
+# **The future.** The latency formula has one term the small model's designer can turn freely: the
+# look-ahead $L$. `small_tcn` has a second way to look ahead besides shifting its input: `centred=N` makes
+# the first $N$ of its temporal blocks centred, so a block with $k$ taps spaced $d$ frames apart reaches
 # $d\,(k-1)/2$ frames ahead (and as many back) instead of $d\,(k-1)$ back. With $k = 5$ and dilations
 # $d_i = 1, 2, 4, 8, 16$ the look-ahead adds up to
 #
 # $$L = \sum_{i=1}^{N} d_i \, \frac{k-1}{2} = 2 \sum_{i=1}^{N} d_i \text{ frames}, \qquad
 # \text{latency} = L \cdot \text{hop} + n_\text{fft} \text{ samples},$$
 #
-# which the look-ahead column of the table below confirms for each recorded variant. The weights have the same shapes in every variant, so each
-# variant starts from the causal model's weights and is fine-tuned on the release model's second-stage
-# recipe (`make small-lookahead`). Fine-tuning is itself more training, which might help without any
-# look-ahead, so the same command also fine-tunes the causal model the same way: the **control**. The
-# look-ahead's own worth is a variant's gain minus the control's. The table sets the variants beside the causal model: look-ahead and
-# latency worked out live by `streaming.time_reach` from the layers, and the mean SI-SDR improvement on
-# chapter 6's unseen noises (speechocean762 test speakers, 0 dB) from **recorded** runs of the
-# generalisation benchmark, each of which scored the variant and the causal model on the same mixtures. The
-# column *gain over causal* is a run's gain over the causal model on the same mixtures. **What to look for**: how the
-# gain grows with the latency, and how much of the distance to the release model it covers.
+# which the look-ahead column of the table below confirms for each recorded variant.
+#
+# **The detail.** The encoder's first layer halves the {glue:text}`small_bins` frequency bins, and by the
+# temporal blocks each frame is {glue:text}`small_bottleneck` numbers ({glue:text}`small_bands` bands of
+# {glue:text}`small_band_hz` Hz). A whistle, an alarm or a hum's harmonics put their energy into one or two
+# bins, which the mask must cut out while keeping the speech in the bins beside them. `refine=C` adds a
+# residual stage at full resolution: a causal convolution over the decoder's output and the input image
+# ($C$ channels, 2 frames × 3 bins), whose result a 1×1 convolution adds back,
+#
+# $$\mathbf{h}' = \mathbf{h} + W_\text{out}\,\phi\!\left(W * [\mathbf{h}; \mathbf{X}]\right),
+# \qquad W_\text{out} = 0 \text{ at the start},$$
+#
+# so the refined network starts as exactly the causal one and costs a few hundred parameters, still
+# under the budget of 100,000.
+#
+# Each variant starts from the causal model's weights and is fine-tuned on the release model's
+# second-stage recipe (`make small-variants`). Fine-tuning is itself more training, which might help on its
+# own, so the same command also fine-tunes the causal model the same way: the **control**. An option's own
+# worth is a variant's gain minus the control's. The table sets the variants beside the causal model:
+# look-ahead and latency worked out live by `streaming.time_reach` from the layers (`variants.variant_runs`),
+# and the mean SI-SDR improvement on chapter 6's unseen noises (speechocean762 test speakers, 0 dB) from
+# **recorded** runs of the generalisation benchmark, each of which scored the variant and the causal model
+# on the same mixtures. The column *gain over causal* is a run's gain over the causal model on those
+# mixtures. **What to look for**: how the gain grows with the latency, what the detail buys at no latency,
+# and how much of the distance to the release model each covers.
 
 # %% tags=["remove-input"]
+from digitdenoise import variants
+
+bottleneck = variants.bottleneck_width(small.network)
+glue("small_bins", small.network.input_shape[1], display=False)
+glue("small_bottleneck", bottleneck["features"], display=False)
+glue("small_bands", bottleneck["bands"], display=False)
+glue("small_band_hz", f"{model.cfg.sample_rate / 2 / bottleneck['bands']:.0f}", display=False)
 la_rows = [{"model": "small model, causal (the book's)", "look-ahead (frames)": small_reach.lookahead,
             "latency (ms)": round(small_stream.latency_ms)}]
 unseen_known = small_gen_path.is_file() and trade[unseen_col].notna().all()
 if unseen_known:
     la_rows[0][unseen_col] = trade[unseen_col].iloc[1]
-la_runs = []  # one per recorded file: gain over the causal model, latency, look-ahead, centred blocks
-for file in lookahead_files:
-    if not Path(file).is_file():  # not recorded yet (make small-lookahead)
-        continue
-    run = generalisation.load_recorded(file)
-    means = generalisation.unseen_noise_means(run)  # its --model-dir is the variant, --previous the causal model
-    network = run.raw["model"]["train_config"].get("network") or {}
-    variant = models.build_denoiser("small_tcn", model.cfg, **network)
-    v_reach = streaming.time_reach(variant.network)
-    latency = streaming.StreamingDenoiser(variant, block_frames=v_reach.grid).latency_ms
-    la_runs.append({"gain": means["release model"] - means["previous release model"], "latency": latency,
-                    "ahead": v_reach.lookahead, "centred": network.get("centred", 0)})
-    la_rows.append({"model": ("small model, " + " ".join(f"{k}={v}" for k, v in network.items()) if la_runs[-1]["centred"]
-                              else "small model, causal, fine-tuned as the variants (control)"),
-                    "look-ahead (frames)": v_reach.lookahead, "latency (ms)": round(latency),
-                    unseen_col: round(means["release model"], 2), "gain over causal (dB)": round(la_runs[-1]["gain"], 2),
-                    "fine-tuning": f"{run.raw['model']['train_seconds'] / 60:.0f} min, recorded {run.raw['date'][:10]}"})
+runs = variants.variant_runs(variant_files, model.cfg)  # recorded files only, in the parameter's order
+worth = variants.own_worth(runs)
+for run in runs.itertuples():
+    la_rows.append({"model": ("small model, causal, fine-tuned as the variants (control)" if run.control
+                              else f"small model, {run.label}"),
+                    "look-ahead (frames)": run.lookahead_frames, "latency (ms)": round(run.latency_ms),
+                    unseen_col: round(run.unseen_db, 2), "gain over causal (dB)": round(run.gain_db, 2),
+                    "own worth (dB)": round(worth[run.label], 2) if run.label in worth.index else "",
+                    "fine-tuning": f"{run.train_minutes:.0f} min, recorded {run.date}"})
 if unseen_known:
     la_rows.append({"model": "release model (mask_unet)", "look-ahead (frames)": stream.lookahead,
-                    "latency (ms)": round(stream.latency_ms),
-                    unseen_col: trade[unseen_col].iloc[0]})
+                    "latency (ms)": round(stream.latency_ms), unseen_col: trade[unseen_col].iloc[0]})
 la_table = pd.DataFrame(la_rows).set_index("model").fillna("")  # blank: not applicable
-la_variants = [r for r in la_runs if r["centred"]]
-la_control = next((r for r in la_runs if not r["centred"]), None)
-if la_variants and unseen_known:
-    best = max(la_variants, key=lambda r: r["gain"])
+ahead = runs[(runs["centred"] > 0) & ~runs["control"]]
+detail = runs[(runs["refine"] > 0) & (runs["centred"] == 0)]
+control = runs[runs["control"]]
+if unseen_known and not runs.empty:
     causal_unseen, release_unseen = trade[unseen_col].iloc[1], trade[unseen_col].iloc[0]
-    if la_control is not None:
-        own = best["gain"] - la_control["gain"]
-        control_text = (f"The control, fine-tuned the same way without looking ahead, gains {la_control['gain']:.1f} dB "
-                        f"by the extra training alone, so the look-ahead's own worth is {own:.1f} dB. ")
+    distance = release_unseen - causal_unseen
+    parts = []
+    if not control.empty:
+        parts.append(f"The control, fine-tuned without any change, gains {control['gain_db'].iloc[0]:.1f} dB by the "
+                     "extra training alone.")
     else:
-        control_text = ("Without a control run (the causal model fine-tuned the same way) part of that gain may be the "
-                        "extra training rather than the look-ahead. ")
-    glue("la_reading", Markdown(
-        f"The best variant gains {best['gain']:.1f} dB over the causal model, at a latency of "
-        f"{best['latency']:.0f} ms instead of {small_stream.latency_ms:.0f} ms. " + control_text
-        + f"It covers {100 * best['gain'] / (release_unseen - causal_unseen):.0f}% of the distance to the release "
-        f"model, which is still {release_unseen - causal_unseen - best['gain']:.1f} dB ahead, and "
-        + ("it now waits longer than the U-Net" if best["latency"] > stream.latency_ms else
-           "it still waits less than the U-Net")
-        + f" ({stream.latency_ms:.0f} ms). "
-        + ("So the rest of the distance is not context, since this variant sees further ahead than the U-Net; it lies "
-           "in capacity (the small model compresses each frame into 128 numbers before any layer looks along time) "
-           "and in training (the variants were only fine-tuned for the time in the table). "
-           if best["ahead"] >= stream.lookahead else
-           "It still sees less far ahead than the U-Net, so context may account for part of the rest. ")
-        + "The book keeps the causal model as its small model, because a short latency is what a small model is for "
-        "in a live setting; the variants stay in `runs/` and their scores in `bench/results/`."), display=False)
+        parts.append("Without a control run (the causal model fine-tuned the same way) part of each gain may be the "
+                     "extra training rather than the option.")
+
+    def gained(row):  # its gain, and its own worth beside the control where there is one
+        own = f", {worth[row['label']]:.1f} dB of it its own," if row["label"] in worth.index else ""
+        return f"({row['label']}) gains {row['gain_db']:.1f} dB over the causal model{own}"
+
+    if not ahead.empty:
+        best = ahead.loc[ahead["gain_db"].idxmax()]
+        parts.append(
+            f"The best look-ahead variant {gained(best)} at a latency of {best['latency_ms']:.0f} ms instead of "
+            f"{small_stream.latency_ms:.0f} ms, "
+            + ("longer than the U-Net's" if best["latency_ms"] > stream.latency_ms else "still shorter than the U-Net's")
+            + f" ({stream.latency_ms:.0f} ms): it covers {100 * best['gain_db'] / distance:.0f}% of the distance to "
+            "the release model.")
+    if not detail.empty:
+        ref = detail.loc[detail["gain_db"].idxmax()]
+        parts.append(
+            f"The refined variant {gained(ref)} with no more latency ({ref['latency_ms']:.0f} ms): "
+            + ("full-resolution detail is worth more than the look-ahead." if not ahead.empty and
+               ref["gain_db"] > ahead["gain_db"].max() else
+               "less than the look-ahead buys." if not ahead.empty else "the detail alone.")
+            + f" It covers {100 * ref['gain_db'] / distance:.0f}% of the distance.")
+    parts.append(f"The rest of the {distance:.1f} dB lies in capacity (the temporal blocks see each frame as "
+                 f"{bottleneck['features']} numbers) and in training (each variant was only fine-tuned for the time in "
+                 "the table). The book keeps the causal model as its small model, because a short latency is what a "
+                 "small model is for in a live setting; the variants stay in `runs/` and their scores in "
+                 "`bench/results/`.")
+    glue("la_reading", Markdown(" ".join(parts)), display=False)
+    found = [f"looking ahead ({best['label']}, {best['latency_ms']:.0f} ms) buys {best['gain_db']:.1f} dB"
+             for best in ([ahead.loc[ahead["gain_db"].idxmax()]] if not ahead.empty else [])]
+    found += [f"full-resolution refinement ({ref['label']}, no added latency) {ref['gain_db']:.1f} dB"
+              for ref in ([detail.loc[detail["gain_db"].idxmax()]] if not detail.empty else [])]
+    glue("summary_small", Markdown(
+        f"The causal small model streams with {small_stream.latency_ms:.0f} ms of latency and is {distance:.1f} dB "
+        "behind the release model on the unseen noises; fine-tuned variants measure what closes the gap: "
+        + "; ".join(found or ["none recorded yet"])
+        + (f", against {control['gain_db'].iloc[0]:.1f} dB for the same fine-tuning alone." if not control.empty else ".")),
+        display=False)
 else:
-    glue("la_reading", Markdown("The look-ahead variants have not been recorded yet (`make small-lookahead`), so "
-                                "the table shows the causal model alone."), display=False)
+    glue("summary_small", Markdown("The causal small model streams with "
+                                   f"{small_stream.latency_ms:.0f} ms of latency; what it gives up in quality on the "
+                                   "unseen noises has not been recorded yet."), display=False)
+    glue("la_reading", Markdown("The variants have not been recorded yet (`make small-variants`), so the table "
+                                "shows the causal model alone."), display=False)
 la_table
 
 # %% [markdown]
@@ -953,6 +996,7 @@ else:
 #   {glue:text}`dep_lookahead` frames sets its algorithmic latency, block + look-ahead + window − hop, to
 #   {glue:text}`dep_latency_ms` ms with {glue:text}`dep_block`-frame blocks. Only a causal network could
 #   bring that down substantially.
+# * {glue:md}`summary_small`
 # * Features are prepared fastest by {glue:text}`feat_best9`; a default build of the book takes
 #   {glue:text}`book_total9`, {glue:text}`book_top_share9`% of it in {glue:text}`book_top9`.
 #
@@ -997,9 +1041,19 @@ else:
 #    `--network ...` and a new `--out` folder, and compare its `history.csv` with the committed model's
 #    epoch by epoch: a 30-minute run on a laptop says whether an idea is worth a longer one.
 # 8. **A latency budget.** A video call tolerates about 150 ms of delay in total. Using the look-ahead
-#    formula of the section on the future, find the largest `centred` whose latency fits that budget, and
-#    check your answer with `streaming.time_reach(models.small_tcn((128, None, 1), centred=N, lookahead=0))`.
-#    Then find its row in the table (if it is missing, `make small-lookahead SMALL_CENTRED=N` records it in
-#    about an hour): is the gain per
-#    millisecond of delay larger or smaller than for `centred=5`, and why might the first blocks (the
-#    shortest dilations) give the most for the least delay?
+#    formula of the section on the future and the detail, find the largest `centred` whose latency fits
+#    that budget, and check your answer with
+#    `streaming.time_reach(models.small_tcn((128, None, 1), centred=N, lookahead=0))`. Then find its row
+#    in the table (if it is missing, `make small-variants SMALL_VARIANTS=centredN` records it in about an
+#    hour): is the gain per millisecond of delay larger or smaller than for `centred=5`, and why might the
+#    first blocks (the shortest dilations) give the most for the least delay?
+# 9. **Detail, counted.** Before looking at the table, work out what `refine=8` costs: its parameters
+#    (a 2 × 3 convolution over the 8 decoder channels and the input image, a 1×1 convolution back to 8
+#    channels, their biases) and its multiply-adds per second with the formula of "Size against quality"
+#    (128 bins, 125 frames a second), and check the count with
+#    `models.small_tcn((128, None, 1), refine=8).count_params()`. Then read the recorded run noise by
+#    noise: `generalisation.load_recorded("bench/results/generalisation-small-refine8.json").by_noise`
+#    holds each method's mean per noise recording (`release model` is the variant there, `previous release
+#    model` the causal one). On which recordings does the refinement gain most? Compute each recording's
+#    share of energy in its five strongest STFT bins (`librosa.stft` of the file in the Hu test split) and
+#    check whether the gain follows it.

@@ -130,14 +130,15 @@ def test_small_model_fits_the_budget_and_the_release_models_conventions():
 
 
 def test_small_model_options_look_further_ahead_and_refine_at_full_resolution():
-    """``lookahead`` moves the input earlier; ``refine`` adds one causal convolution at full resolution
-    (2 frames x 3 bins over the decoder output and the input image): a few hundred parameters, one more
-    frame of past reach, still under the budget. A misspelt option is a clear error naming the options."""
+    """``lookahead`` moves the input earlier; ``refine`` adds a residual stage at full resolution (a causal
+    2 frames x 3 bins convolution over the decoder output and the input image, a 1x1 convolution back):
+    a few hundred parameters, one more frame of past reach, still under the budget. A misspelt option is a
+    clear error naming the options."""
     from digitdenoise import streaming
 
     plain = models.small_tcn((128, None, 1))
     refined = models.small_tcn((128, None, 1), lookahead=12, refine=8)
-    assert refined.count_params() - plain.count_params() == 2 * 3 * (8 + 1) * 8 + 8
+    assert refined.count_params() - plain.count_params() == (2 * 3 * (8 + 1) * 8 + 8) + (8 * 8 + 8)
     assert refined.count_params() <= 100_000
     assert streaming.time_reach(refined) == streaming.TimeReach(context=117, lookahead=12, left=129, right=12, grid=1)
     model = models.build_denoiser("small_tcn", CFG8, lookahead=12, refine=8)
@@ -155,6 +156,25 @@ def test_small_model_options_look_further_ahead_and_refine_at_full_resolution():
         models.check_network_kwargs("small_tcn", {"lookahed": 3})
     with pytest.raises(ParameterError, match="options are: none"):
         models.check_network_kwargs("report_cae", {"base": 8})
+
+
+def test_a_refined_small_model_starts_as_the_causal_model_it_grows_from():
+    """The refinement's 1x1 output starts at zero, so the causal model's weights give the refined network
+    the same output (it fine-tunes from the committed checkpoint); the new layers are the only ones not
+    copied, and they learn: after one step on a real-shaped batch the output moves."""
+    plain = models.build_denoiser("small_tcn", CFG8)
+    for w in plain.network.trainable_weights:  # "trained" weights that are not the initial ones
+        w.assign(w + 0.05 * tf.random.stateless_normal(w.shape, seed=(3, 4)))
+    refined = models.build_denoiser("small_tcn", CFG8, refine=8)
+    copied = models.transfer_weights(plain.network, refined.network)
+    assert copied == len([layer for layer in plain.network.layers if layer.weights])
+    new = [layer.name for layer in refined.network.layers if layer.weights and layer.name.startswith("refine")]
+    assert new == ["refine_conv", "refine_out"]
+    x = np.random.default_rng(7).standard_normal((2, CFG8.n_samples)).astype(np.float32) * 0.1
+    assert np.allclose(plain(x).numpy(), refined(x).numpy(), atol=1e-6)
+    out = refined.network.get_layer("refine_out")
+    out.kernel.assign(out.kernel + 0.01)  # what a training step does to the zero start
+    assert not np.allclose(plain(x).numpy(), refined(x).numpy(), atol=1e-4)
 
 
 def test_small_model_denoises_a_real_fsdd_clip(data_home):

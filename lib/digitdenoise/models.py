@@ -29,7 +29,7 @@ import tensorflow as tf
 
 from .errors import ParameterError
 from .features import FeatureConfig, mel_filterbank
-from .networks import DUAL_PATH_PREFIX, PACKAGE, mask_unet, mel_cnn, minimal_cae, report_cae, seed_unet, small_tcn
+from .networks import GROWN_PREFIXES, PACKAGE, mask_unet, mel_cnn, minimal_cae, report_cae, seed_unet, small_tcn
 
 
 # --------------------------------------------------------------------------------------------------
@@ -183,12 +183,12 @@ MASK_BOUND = 1.5  # largest mask magnitude the best model may apply
 
 def transfer_weights(source: keras.Model, target: keras.Model) -> int:
     """Copy ``source``'s weights into ``target`` layer by layer in order, skipping the layers only
-    ``target`` has (those :func:`mask_unet` names ``dual_path...``), so a grown network starts from a
-    trained one (chapter 5). Only layers with weights are paired, so variants that differ in layers
+    ``target`` has (those :func:`mask_unet` names ``dual_path...`` and :func:`small_tcn` ``refine...``),
+    so a grown network starts from a trained one (chapter 5). Only layers with weights are paired, so variants that differ in layers
     without any (``small_tcn``'s look-ahead shift, padding) can start from each other. Returns the number
     of layers copied; a clear error if the rest differ."""
     def weighted(model):
-        return [layer for layer in model.layers if layer.weights and not layer.name.startswith(DUAL_PATH_PREFIX)]
+        return [layer for layer in model.layers if layer.weights and not layer.name.startswith(GROWN_PREFIXES)]
 
     own, theirs = weighted(target), weighted(source)
     if len(own) != len(theirs):

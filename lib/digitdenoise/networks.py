@@ -95,6 +95,8 @@ def minimal_cae(input_shape) -> keras.Model:
 
 
 DUAL_PATH_PREFIX = "dual_path"  # names of the layers mask_unet(dual_path=...) adds
+REFINE_PREFIX = "refine"  # names of the layers small_tcn(refine=...) adds
+GROWN_PREFIXES = (DUAL_PATH_PREFIX, REFINE_PREFIX)  # layers a grown network may have that its start lacks
 
 
 DUAL_PATH_KINDS = ("gru", "attention")
@@ -267,10 +269,14 @@ def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_c
       output of the same resolution (skip connections), back to 128 bins of ``out_channels``
       channels; a zero-initialised 1x1 convolution makes the 2 mask channels (the identity mask at
       the start, like ``mask_unet``).
-    * **Refinement** (``refine`` > 0 channels; 0 by default): before the mask, one more causal
-      convolution (2 frames x 3 bins) at full resolution sees the decoder's output beside the input image
-      itself. The encoder's first stage already halves the bins, so without it no layer sees a single
-      bin of the input at its own resolution, as the narrow lines of a whistle or a harmonic need.
+    * **Refinement** (``refine`` > 0 channels; 0 by default): a residual stage at full resolution before
+      the mask. One causal convolution (2 frames x 3 bins, ``refine`` channels, leaky ReLU) sees the
+      decoder's output beside the input image itself, and a 1x1 convolution adds its result back to the
+      decoder's output. The encoder's first stage already halves the bins, so without it no layer sees
+      a single bin of the input at its own resolution, as the narrow lines of a whistle, a hum's
+      harmonics or an alarm need. The 1x1 convolution starts at zero, so a refined network starts as
+      exactly the network without it and can be fine-tuned from its checkpoint
+      (:func:`~digitdenoise.models.transfer_weights` skips the layers named ``refine...``).
     * **Centred blocks** (``centred`` > 0; 0 by default): the first ``centred`` temporal blocks look as
       far ahead as back (2 x dilation frames each way) instead of only back. Unlike a larger
       ``lookahead``, which shifts the input and so leaves the skip connections describing frames
@@ -317,9 +323,12 @@ def small_tcn(input_shape, *, channels: tuple[int, ...] = (8, 12, 16, 16), out_c
     for skip, filters in zip(reversed(skips), (*reversed(channels[:-1]), out_channels)):
         x = _band_up(keras.layers.Add()([x, skip]), filters)
     if refine:
-        x = keras.layers.Concatenate()([x, image])
-        x = keras.layers.ZeroPadding2D(((1, 0), (1, 1)))(x)  # the frame before; the bins at the edges
-        x = keras.layers.LeakyReLU(0.1)(keras.layers.Conv2D(refine, (2, 3))(x))
+        y = keras.layers.Concatenate(name=f"{REFINE_PREFIX}_input")([x, image])
+        y = keras.layers.ZeroPadding2D(((1, 0), (1, 1)), name=f"{REFINE_PREFIX}_pad")(y)  # frame before; edges
+        y = keras.layers.Conv2D(refine, (2, 3), name=f"{REFINE_PREFIX}_conv")(y)
+        y = keras.layers.LeakyReLU(0.1, name=f"{REFINE_PREFIX}_act")(y)
+        y = keras.layers.Conv2D(x.shape[-1], 1, kernel_initializer="zeros", name=f"{REFINE_PREFIX}_out")(y)
+        x = keras.layers.Add(name=f"{REFINE_PREFIX}_add")([x, y])  # starts as the unrefined network
     x = keras.layers.Conv2D(2, 1, kernel_initializer="zeros", bias_initializer="zeros")(x)
     out = keras.layers.Permute((2, 1, 3))(x)  # back to (batch, bins, frames, 2)
     return keras.Model(inp, out, name="small_tcn")

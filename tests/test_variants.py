@@ -1,0 +1,50 @@
+"""The small model's recorded variants (appendix 9), read from the committed benchmark results."""
+import json
+
+import pytest
+from conftest import ROOT
+
+from digitdenoise import features, generalisation, models, variants
+from digitdenoise.errors import DataError
+
+CFG8 = features.FeatureConfig()
+RESULTS = str(ROOT / "bench" / "results" / "generalisation-small-{}.json")
+
+
+def test_variant_labels_name_only_what_differs_from_the_causal_model():
+    assert variants.variant_label({"centred": 0, "lookahead": 2}) == "control"
+    assert variants.variant_label({}) == "control"
+    assert variants.variant_label({"centred": 3, "lookahead": 0}) == "centred=3"
+    assert variants.variant_label({"refine": 8}) == "refine=8"
+    assert variants.variant_label({"lookahead": 12}) == "lookahead=12"
+
+
+def test_recorded_variants_have_their_latency_from_the_layers_and_their_gain_from_the_run(tmp_path):
+    files = [RESULTS.format(v) for v in ("centred0", "centred3", "centred5")] + [str(tmp_path / "missing.json")]
+    runs = variants.variant_runs(files, CFG8)
+    assert list(runs["label"]) == ["control", "centred=3", "centred=5"]  # the missing file is skipped
+    # look-ahead 2 * (1 + 2 + 4) = 14 and 2 * 31 = 62 frames; latency = L * hop + n_fft samples at 8 kHz
+    assert list(runs["lookahead_frames"]) == [2, 14, 62]
+    assert runs["latency_ms"].round(3).tolist() == [48.0, 144.0, 528.0]
+    for run in runs.itertuples():  # the gain is the two models' difference on the same mixtures
+        means = generalisation.unseen_noise_means(generalisation.load_recorded(run.file))
+        assert run.gain_db == pytest.approx(means["release model"] - means["previous release model"])
+        assert run.train_minutes == pytest.approx(json.load(open(run.file))["model"]["train_seconds"] / 60)
+    assert runs["causal_db"].nunique() == 1  # every run scored the same causal model on the same mixtures
+    worth = variants.own_worth(runs)
+    assert list(worth.index) == ["centred=3", "centred=5"]
+    assert worth["centred=5"] == pytest.approx(runs["gain_db"].iloc[2] - runs["gain_db"].iloc[0])
+    assert variants.own_worth(runs[~runs["control"]]).empty  # no control, no own worth
+
+
+def test_a_run_that_is_not_a_small_model_variant_is_a_clear_error():
+    with pytest.raises(DataError, match="not a small-model variant run.*make small-variants"):
+        variants.variant_runs([ROOT / "bench" / "results" / "generalisation.json"], CFG8)
+
+
+def test_the_small_model_sees_each_frame_as_its_bottleneck_vector():
+    width = variants.bottleneck_width(models.small_tcn((128, None, 1)))
+    assert width == {"bands": 8, "channels": 16, "features": 128}
+    assert variants.bottleneck_width(models.small_tcn((128, None, 1), channels=(8, 8, 8, 24)))["features"] == 8 * 24
+    with pytest.raises(DataError, match="no per-frame feature vector"):
+        variants.bottleneck_width(models.mask_unet((128, None, 1), base=4, depth=2))
