@@ -42,3 +42,12 @@ def progress():
         print(f"[{time.perf_counter() - start:6.0f} s] {message}", flush=True)
 
     return say
+
+
+def quiet_tensorflow() -> None:
+    """Load TensorFlow before any model code, with its C++ start-up notes (absl, CUDA probing, CPU
+    features) kept off the terminal, as the ``digitdenoise`` command does: a benchmark prints its progress
+    and results, not the framework's log."""
+    from digitdenoise.cli import load_tensorflow_quietly
+
+    load_tensorflow_quietly()

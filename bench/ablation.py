@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import progress  # bench/_common.py (the script's folder is on sys.path)
+from _common import progress, quiet_tensorflow  # bench/_common.py (the script's folder is on sys.path)
 
 VARIANTS = {  # name -> ingredients left out
     "full recipe": [],
@@ -53,6 +53,7 @@ def main(argv=None) -> int:
     parser.add_argument("--stage1", default="models/release/general-mask_unet-stage1",
                         help="the release model's first stage (the general recipe without perturbed recordings)")
     args = parser.parse_args(argv)
+    quiet_tensorflow()
 
     import numpy as np
     import pandas as pd

@@ -27,7 +27,7 @@ import sys
 import time
 
 import numpy as np
-from _common import commit, progress, rounded  # bench/_common.py (the script's folder is on sys.path)
+from _common import commit, progress, quiet_tensorflow, rounded  # bench/_common.py (the script's folder is on sys.path)
 
 
 FLIPS = ["wrong_to_right", "right_to_wrong", "change", "change_lo", "change_hi"]
@@ -99,6 +99,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="bench/results/downstream.json")
     args = parser.parse_args(argv)
+    quiet_tensorflow()
 
     from digitdenoise import baselines, data, generalisation, inference, instrument, recognition, training
     from digitdenoise._io import write_text

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import commit  # bench/_common.py (the script's folder is on sys.path)
+from _common import commit, quiet_tensorflow  # bench/_common.py (the script's folder is on sys.path)
 
 
 def main(argv=None) -> int:
@@ -35,6 +35,7 @@ def main(argv=None) -> int:
                         help="summarise the per-clip table an earlier run left beside --out instead of scoring again")
     parser.add_argument("--n-boot", type=int, default=2000, help="bootstrap resamples for each speaker's interval")
     args = parser.parse_args(argv)
+    quiet_tensorflow()
 
     import pandas as pd
 

@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from _common import commit, progress, rounded  # bench/_common.py (the script's folder is on sys.path)
+from _common import commit, progress, quiet_tensorflow, rounded  # bench/_common.py (the script's folder is on sys.path)
 
 
 def _validation_db(model_dir, info) -> float | None:
@@ -54,6 +54,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="bench/results/generalisation.json")
     args = parser.parse_args(argv)
+    quiet_tensorflow()
 
     from digitdenoise import evaluation, generalisation, inference, training
     from digitdenoise._io import write_text

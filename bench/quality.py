@@ -14,6 +14,8 @@ import datetime
 import platform
 import sys
 
+from _common import quiet_tensorflow  # bench/_common.py (the script's folder is on sys.path)
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -25,6 +27,7 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default="bench/results/quality.json")
     args = parser.parse_args(argv)
+    quiet_tensorflow()
 
     from digitdenoise import evaluation, training
     from digitdenoise._io import write_json

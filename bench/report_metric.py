@@ -20,7 +20,7 @@ import platform
 import sys
 from pathlib import Path
 
-from _common import commit, progress, rounded  # bench/_common.py (the script's folder is on sys.path)
+from _common import commit, progress, quiet_tensorflow, rounded  # bench/_common.py (the script's folder is on sys.path)
 
 HEADLINE = "magnitude"  # the reading of the report's spectrogram (see metrics.report_snr_improvement_db)
 TOL_DB = 1e-6  # improvements closer to 0 than this have no sign (float noise of a scaled copy)
@@ -70,6 +70,7 @@ def main(argv=None) -> int:
     parser.add_argument("--clips", type=int, default=None, help="at most this many test clips (quick runs)")
     parser.add_argument("--out", default="bench/results/report_metric.json")
     args = parser.parse_args(argv)
+    quiet_tensorflow()
     model_dirs = args.model_dir or ["models/release/zoo/report_cae"]
 
     import numpy as np

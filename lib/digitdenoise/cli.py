@@ -156,7 +156,7 @@ def _build(root: Path, strict: bool = True) -> Path:
     return build_book(root / "book", config=root / "_config.yml", strict=strict)
 
 
-def _load_tensorflow_quietly() -> None:
+def load_tensorflow_quietly() -> None:
     """Load TensorFlow with file descriptor 2 pointed at a temporary file (``_io.quiet_native_stderr``):
     its C++ runtime writes start-up notes (oneDNN, CUDA probing, CPU features) straight to that descriptor
     when it loads, whatever ``TF_CPP_MIN_LOG_LEVEL`` says. The notes are shown only if loading fails;
@@ -197,7 +197,7 @@ def _main(args) -> int:
     elif args.command == "run":
         _run(args)
     elif args.command == "train":
-        _load_tensorflow_quietly()
+        load_tensorflow_quietly()
         from . import training
 
         args.network = _network_options(args.network)
@@ -262,7 +262,7 @@ def _export(args) -> None:
         raise ParameterError(f"--out {out} exists; pass --overwrite to replace it.")
     if out.parent and not out.parent.is_dir():
         raise ParameterError(f"--out {out}: the folder {out.parent} does not exist.")
-    _load_tensorflow_quietly()
+    load_tensorflow_quietly()
     from . import export, inference
 
     folder = Path(args.model) if args.model else inference.default_model_dir()
@@ -363,7 +363,7 @@ def _serve_parser() -> argparse.ArgumentParser:
 def denoise_main(argv: list[str] | None = None) -> int:
     """Entry point of the ``denoise`` console script (chapter 8; README, "Denoise your own files")."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    _load_tensorflow_quietly()
+    load_tensorflow_quietly()
     if argv[:1] == ["serve"]:
         return _guarded(_serve, _serve_parser().parse_args(argv[1:]))
     return _guarded(_denoise_files, _denoise_parser().parse_args(argv))
