@@ -20,19 +20,21 @@ def test_variant_labels_name_only_what_differs_from_the_causal_model():
 
 
 def test_recorded_variants_have_their_latency_from_the_layers_and_their_gain_from_the_run(tmp_path):
-    files = [RESULTS.format(v) for v in ("centred0", "centred3", "centred5")] + [str(tmp_path / "missing.json")]
+    files = [RESULTS.format(v) for v in ("centred0", "centred3", "centred5", "refine8")] + [str(tmp_path / "x.json")]
     runs = variants.variant_runs(files, CFG8)
-    assert list(runs["label"]) == ["control", "centred=3", "centred=5"]  # the missing file is skipped
-    # look-ahead 2 * (1 + 2 + 4) = 14 and 2 * 31 = 62 frames; latency = L * hop + n_fft samples at 8 kHz
-    assert list(runs["lookahead_frames"]) == [2, 14, 62]
-    assert runs["latency_ms"].round(3).tolist() == [48.0, 144.0, 528.0]
+    assert list(runs["label"]) == ["control", "centred=3", "centred=5", "refine=8"]  # the missing file is skipped
+    # look-ahead 2 * (1 + 2 + 4) = 14 and 2 * 31 = 62 frames; latency = L * hop + n_fft samples at 8 kHz;
+    # the refinement looks one frame further back, not ahead
+    assert list(runs["lookahead_frames"]) == [2, 14, 62, 2]
+    assert runs["latency_ms"].round(3).tolist() == [48.0, 144.0, 528.0, 48.0]
+    assert list(runs["refine"]) == [0, 0, 0, 8] and list(runs["centred"]) == [0, 3, 5, 0]
     for run in runs.itertuples():  # the gain is the two models' difference on the same mixtures
         means = generalisation.unseen_noise_means(generalisation.load_recorded(run.file))
         assert run.gain_db == pytest.approx(means["release model"] - means["previous release model"])
         assert run.train_minutes == pytest.approx(json.load(open(run.file))["model"]["train_seconds"] / 60)
     assert runs["causal_db"].nunique() == 1  # every run scored the same causal model on the same mixtures
     worth = variants.own_worth(runs)
-    assert list(worth.index) == ["centred=3", "centred=5"]
+    assert list(worth.index) == ["centred=3", "centred=5", "refine=8"]
     assert worth["centred=5"] == pytest.approx(runs["gain_db"].iloc[2] - runs["gain_db"].iloc[0])
     assert variants.own_worth(runs[~runs["control"]]).empty  # no control, no own worth
 
