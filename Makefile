@@ -22,7 +22,7 @@ STAMP     := $(VENV)/.installed-stamp
 DD        := $(VENV)/bin/digitdenoise
 
 .PHONY: help install browser book chapters build smoke test clean distclean release-model release-model-fsdd small-variants \
-	bench bench-quality bench-generalisation folds ablation instrument downstream release-zoo release-zoo-si-sdr report-metric bench-generalisation-small release-small release-model-dualpath \
+	bench bench-quality bench-generalisation folds ablation instrument downstream release-zoo release-zoo-si-sdr report-metric bench-generalisation-small bench-small release-small release-model-dualpath \
 	bench-generalisation-stages
 
 help:
@@ -229,6 +229,12 @@ bench-generalisation-stages: install
 
 # The small model on the same benchmark, the release model beside it in the same run (appendix 9; about 5 min
 # once the peers' scores are cached by bench-generalisation).
+# The small model's size and speed against the release model and DeepFilterNet3, one thread, one run
+# (appendix 9; bench/results/small_model.json, about 3 minutes)
+bench-small: install
+	$(DD) fetch fsdd noise
+	$(PY) bench/small_model.py --small $(SMALL) --out
+
 bench-generalisation-small: install
 	$(DD) fetch fsdd noise speechocean762 hu-nonspeech
 	$(PY) bench/generalisation.py --model-dir $(SMALL) --previous $(RELEASE) --out bench/results/generalisation-small.json
