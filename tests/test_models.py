@@ -175,6 +175,14 @@ def test_a_refined_small_model_starts_as_the_causal_model_it_grows_from():
     out = refined.network.get_layer("refine_out")
     out.kernel.assign(out.kernel + 0.01)  # what a training step does to the zero start
     assert not np.allclose(plain(x).numpy(), refined(x).numpy(), atol=1e-4)
+    with pytest.raises(ParameterError, match="has no layers refine_conv, refine_out"):  # would drop them
+        models.transfer_weights(refined.network, plain.network)
+    again = models.build_denoiser("small_tcn", CFG8, refine=8)  # fine-tuning a refined model keeps it all
+    assert models.transfer_weights(refined.network, again.network) == copied + 2
+    assert np.allclose(refined(x).numpy(), again(x).numpy(), atol=1e-6)
+    wider = models.build_denoiser("small_tcn", CFG8, refine=4)
+    with pytest.raises(ParameterError, match="layer refine_conv has other shapes"):
+        models.transfer_weights(refined.network, wider.network)
 
 
 def test_small_model_denoises_a_real_fsdd_clip(data_home):

@@ -184,23 +184,31 @@ MASK_BOUND = 1.5  # largest mask magnitude the best model may apply
 def transfer_weights(source: keras.Model, target: keras.Model) -> int:
     """Copy ``source``'s weights into ``target`` layer by layer in order, skipping the layers only
     ``target`` has (those :func:`mask_unet` names ``dual_path...`` and :func:`small_tcn` ``refine...``),
-    so a grown network starts from a trained one (chapter 5). Only layers with weights are paired, so variants that differ in layers
-    without any (``small_tcn``'s look-ahead shift, padding) can start from each other. Returns the number
-    of layers copied; a clear error if the rest differ."""
+    so a grown network starts from a trained one (chapter 5). Only layers with weights are paired, so
+    variants that differ in layers without any (``small_tcn``'s look-ahead shift, padding) can start from
+    each other. Returns the number of layers copied; a clear error if the rest differ, or if ``source``
+    has grown layers that ``target`` lacks (their training would be lost)."""
     def weighted(model):
         return [layer for layer in model.layers if layer.weights and not layer.name.startswith(GROWN_PREFIXES)]
 
+    lost = sorted({layer.name for layer in source.layers if layer.weights and layer.name.startswith(GROWN_PREFIXES)}
+                  - {layer.name for layer in target.layers})
+    if lost:
+        raise ParameterError(f"cannot start {target.name} from {source.name}: {target.name} has no layers "
+                             f"{', '.join(lost)}, so their training would be lost; build it with the same options.")
     own, theirs = weighted(target), weighted(source)
     if len(own) != len(theirs):
         raise ParameterError(f"cannot start {target.name} from {source.name}: {len(theirs)} layers with weights "
-                             f"against {len(own)} outside the dual-path blocks.")
-    for mine, other in zip(own, theirs):
+                             f"against {len(own)} outside the grown layers (dual-path blocks, refinement).")
+    grown = {layer.name: layer for layer in source.layers if layer.weights and layer.name.startswith(GROWN_PREFIXES)}
+    pairs = list(zip(own, theirs)) + [(layer, grown[layer.name]) for layer in target.layers if layer.name in grown]
+    for mine, other in pairs:  # grown layers both have (fine-tuning a grown network) are copied by name
         weights = other.get_weights()
         if [w.shape for w in weights] != [w.shape for w in mine.get_weights()]:
             raise ParameterError(f"cannot start {target.name} from {source.name}: layer {mine.name} has other "
-                                 "shapes (another base or depth?).")
+                                 "shapes (another base, depth or width?).")
         mine.set_weights(weights)
-    return len(own)
+    return len(pairs)
 
 
 def check_network_kwargs(name: str, kwargs: dict) -> None:
