@@ -351,3 +351,55 @@ def test_a_mixer_replaces_the_fsdd_noise_source(data_home, tmp_path):
         training.train_model(w, noise.NoiseSource(8000), vn, v, CFG,
                              training.TrainConfig(model="minimal_cae", epochs=1, sdr_cap_db=30.0, kinds=("white",)),
                              tmp_path / "i", speakers=speakers, verbose=0)
+
+
+def test_distillation_loss_weighs_the_clean_and_the_teacher_target():
+    rng = np.random.default_rng(1)
+    clean = rng.standard_normal((3, 4000)).astype(np.float32)
+    teacher = clean + 0.2 * rng.standard_normal((3, 4000)).astype(np.float32)
+    estimate = clean + 0.5 * rng.standard_normal((3, 4000)).astype(np.float32)
+    capped = training.CappedNegativeSiSdr(30.0)
+    on_clean, on_teacher = float(capped(clean, estimate)), float(capped(teacher, estimate))
+    assert abs(on_clean - on_teacher) > 0.5  # the two targets score the estimate differently
+    both = np.stack([clean, teacher], axis=-1)
+    for weight in (0.0, 0.3, 1.0):
+        loss = float(training.DistillationLoss(weight, 30.0)(both, estimate))
+        assert abs(loss - ((1 - weight) * on_clean + weight * on_teacher)) < 1e-3, weight
+    # validation passes the clean clip twice: the plain loss, whatever the weight
+    assert abs(float(training.DistillationLoss(0.7, 30.0)(np.stack([clean, clean], -1), estimate)) - on_clean) < 1e-3
+    uncapped = training.DistillationLoss(0.0, None)
+    assert abs(float(uncapped(both, estimate)) - float(np.mean(training.negative_si_sdr(clean, estimate)))) < 1e-3
+    restored = training.DistillationLoss.from_config(training.DistillationLoss(0.25, 20.0).get_config())
+    assert (restored.weight, restored.cap_db) == (0.25, 20.0)
+
+
+def test_a_student_trains_towards_its_teachers_output(data_home, tmp_path):
+    teacher = _train(data_home, tmp_path / "teacher", model="mask_unet", epochs=1, network=SMALL_UNET)
+    w, speakers, vn, v = _small(data_home)
+
+    def run(out, **kw):
+        tcfg = training.TrainConfig(model="mask_unet", epochs=1, batch_size=8, seed=3, network=SMALL_UNET,
+                                    kinds=("white", "pink", "babble"), **kw)
+        return training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, out, speakers=speakers, verbose=0,
+                                    echo=lambda *a: None)
+
+    plain = teacher  # the teacher's own run had the same seed, data, start and configuration, no teacher
+    student = run(tmp_path / "student", teacher=str(tmp_path / "teacher"), teacher_weight=1.0)
+    # same seed, data and start: only the target differs, so the training loss does too
+    assert abs(student.history["loss"].iloc[0] - plain.history["loss"].iloc[0]) > 1e-3
+    # the recorded configuration names the teacher; a run without one records neither field
+    saved = json.loads((tmp_path / "student" / "train_config.json").read_text())["train_config"]
+    assert saved["teacher"] == str(tmp_path / "teacher") and saved["teacher_weight"] == 1.0
+    assert "teacher_weight" not in json.loads((tmp_path / "teacher" / "train_config.json").read_text())["train_config"]
+    # validation still scores against the clean clips: the validation SI-SDR improvement is the usual one
+    assert np.isfinite(student.history[training.VALIDATION_SCORE]).all()
+    with pytest.raises(training.ParameterError, match="needs a model trained end to end on the waveform"):
+        training.TrainConfig(model="minimal_cae", teacher=str(tmp_path / "teacher"))
+    with pytest.raises(training.ParameterError, match="teacher_weight"):
+        training.TrainConfig(model="mask_unet", teacher=str(tmp_path / "teacher"), teacher_weight=1.5)
+    other = features.FeatureConfig(duration_s=1.0)
+    tcfg = training.TrainConfig(model="mask_unet", epochs=1, network=SMALL_UNET, teacher=str(tmp_path / "teacher"))
+    long_clips = np.zeros((8, other.n_samples), np.float32)
+    with pytest.raises(training.ParameterError, match="trained on other features"):
+        training.train_model(long_clips, noise.NoiseSource(8000), long_clips[:2], long_clips[:2], other, tcfg,
+                             tmp_path / "bad", verbose=0)

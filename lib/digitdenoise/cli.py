@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--average-weights", action="store_true",
                        help="also validate the running mean of every epoch's weights and keep it if it is better")
     train.add_argument("--init-from", default=None, help="saved model folder to fine-tune instead of starting afresh")
+    train.add_argument("--teacher", default=None, metavar="MODEL_DIR",
+                       help="distil: also train towards this saved model's output on each noisy batch (chapter 9; "
+                            "waveform-trained models only)")
+    train.add_argument("--teacher-weight", type=float, default=0.5, metavar="W",
+                       help="share of the loss that compares with the teacher's output (default 0.5; with --teacher)")
     train.add_argument("--recipe", default="fsdd", choices=("fsdd", "general"),
                        help="fsdd: the dataset's speakers and the FSDD noise mixer (chapter 4); general: FSDD and "
                             "speechocean762 voices, Hu noises, generated families, sentence babble, clean inputs "
@@ -226,7 +231,7 @@ def _main(args) -> int:
         tcfg = training.TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                                     learning_rate=args.learning_rate, seed=args.seed,
                                     time_budget_s=args.time_budget, snr_range=tuple(args.snr_range),
-                                    patience=args.patience, init_from=args.init_from,
+                                    patience=args.patience, init_from=args.init_from, teacher=args.teacher, teacher_weight=args.teacher_weight,
                                     speed_factors=tuple(args.speed_factors), lr_patience=args.lr_patience,
                                     clips_per_epoch=args.clips_per_epoch, average_weights=args.average_weights,
                                     sdr_cap_db=args.sdr_cap, recipe=fold_recipe, loss=args.loss,
@@ -286,7 +291,7 @@ def _train_general(args) -> None:
                                        progress=True)
     tcfg = training.TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                                 learning_rate=args.learning_rate, seed=args.seed, time_budget_s=args.time_budget,
-                                patience=args.patience, init_from=args.init_from, lr_patience=args.lr_patience,
+                                patience=args.patience, init_from=args.init_from, teacher=args.teacher, teacher_weight=args.teacher_weight, lr_patience=args.lr_patience,
                                 clips_per_epoch=args.clips_per_epoch, average_weights=args.average_weights,
                                 sdr_cap_db=30.0 if args.sdr_cap is None else args.sdr_cap,
                                 snr_range=recipe.snr_range, kinds=tuple(recipe.kinds), loss=args.loss,

@@ -57,3 +57,28 @@ class CappedNegativeSiSdr(keras.losses.Loss):
 
     def get_config(self):
         return {**super().get_config(), "cap_db": self.cap_db}
+
+
+@keras.saving.register_keras_serializable(package=models.PACKAGE)
+class DistillationLoss(keras.losses.Loss):
+    """Knowledge distillation on the waveform (chapter 9): the student is scored against two targets at
+    once, ``(1 - weight) * L(clean, estimate) + weight * L(teacher, estimate)``, with ``L`` the negative
+    SI-SDR (saturating at ``cap_db`` where given, :class:`CappedNegativeSiSdr`). ``y_true`` stacks the two
+    targets on a last axis of 2: the clean clip, then the teacher's output for the same noisy input. The
+    teacher's output is a target the student can reach more easily than the clean clip (it is what a
+    network can make of that input), and it carries what the teacher learned to leave alone; the clean
+    term keeps the student from copying the teacher's mistakes. For validation pass the clean clip twice:
+    the loss is then exactly ``L(clean, estimate)``."""
+
+    def __init__(self, weight: float = 0.5, cap_db: float | None = 30.0, name: str = "distillation_loss", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.weight = float(weight)
+        self.cap_db = None if cap_db is None else float(cap_db)
+        self._base = negative_si_sdr if cap_db is None else CappedNegativeSiSdr(cap_db).call
+
+    def call(self, targets, estimate):
+        clean, teacher = targets[..., 0], targets[..., 1]
+        return (1.0 - self.weight) * self._base(clean, estimate) + self.weight * self._base(teacher, estimate)
+
+    def get_config(self):
+        return {**super().get_config(), "weight": self.weight, "cap_db": self.cap_db}

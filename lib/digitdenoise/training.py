@@ -33,7 +33,7 @@ from .denoising import (MAX_BATCH_FRAMES, MIN_CONTEXT_S, PRECISIONS, _bfloat16_n
                         padded_length)
 from .errors import DataError, ParameterError
 from .features import FeatureConfig
-from .losses import LOSSES, CappedNegativeSiSdr, negative_si_sdr  # noqa: F401
+from .losses import LOSSES, CappedNegativeSiSdr, DistillationLoss, negative_si_sdr  # noqa: F401
 from .noise import NoiseSource, OnTheFlyMixer
 
 # the losses (losses.py) and running a trained denoiser (denoising.py) were split out of this module; their
@@ -45,7 +45,7 @@ __all__ = [
     "recalibrate_batch_norm", "precise_batch_norm", "validation_si_sdr_improvement", "save_denoiser", "load_denoiser",
     "prepare_data", "train_or_reuse", "load_chapter5_models",
     # re-exported from losses.py
-    "LOSSES", "CappedNegativeSiSdr", "negative_si_sdr",
+    "LOSSES", "CappedNegativeSiSdr", "DistillationLoss", "negative_si_sdr",
     # re-exported from denoising.py
     "MAX_BATCH_FRAMES", "MIN_CONTEXT_S", "PRECISIONS", "cpu_has_bfloat16", "denoise_batch", "denoise_signals",
     "padded_length", "_inference_fn", "_bfloat16_network",
@@ -83,6 +83,8 @@ class TrainConfig:
     loss: str | None = None  # None: the zoo entry's own loss; "si_sdr" trains a seed end to end on the waveform
     precise_bn_batches: int = 0  # > 0: re-estimate batch-norm statistics on this many training batches each epoch
     network: dict | None = None  # keyword arguments for the zoo entry's builder (e.g. small_tcn's lookahead)
+    teacher: str | None = None  # a saved denoiser whose outputs are a second target (distillation, chapter 9)
+    teacher_weight: float = 0.5  # the teacher target's share of the loss (with ``teacher`` only)
 
     def __post_init__(self):
         models.zoo_entry(self.model)
@@ -105,6 +107,11 @@ class TrainConfig:
             raise ParameterError(f"loss={self.loss!r} is not one of {sorted(LOSSES)}.")
         if self.sdr_cap_db is not None:
             check_number("sdr_cap_db", self.sdr_cap_db, minimum=5, maximum=100)
+        check_number("teacher_weight", self.teacher_weight, minimum=0.0, maximum=1.0)
+        if self.teacher is not None and self.loss_name != "si_sdr":
+            raise ParameterError(f"teacher={self.teacher!r}: distillation compares waveforms, so it needs a model "
+                                 f"trained end to end on the waveform (loss si_sdr); {self.model} is trained with "
+                                 f"{self.loss_name}. Add --loss si_sdr or leave --teacher out.")
         lo, hi = self.snr_range
         check_number("snr_range[0]", lo, minimum=-60, maximum=60)
         check_number("snr_range[1]", hi, minimum=lo, maximum=60)
@@ -123,9 +130,11 @@ class TrainConfig:
         d["snr_range"], d["kinds"] = list(self.snr_range), list(self.kinds)
         d["speed_factors"] = list(self.speed_factors)
         for key in ("speed_factors", "average_weights", "sdr_cap_db", "recipe", "loss", "precise_bn_batches",
-                    "network"):  # saved before these options
+                    "network", "teacher"):  # saved before these options
             if not d[key]:  # existed compare equal
                 del d[key]
+        if self.teacher is None:
+            del d["teacher_weight"]
         return d
 
     def fingerprint(self) -> str:
@@ -188,6 +197,8 @@ def _compile(trainable: keras.Model, tcfg: TrainConfig, lr: float) -> None:
             raise ParameterError(f"sdr_cap_db applies to the SI-SDR loss; {tcfg.model} is trained with "
                                  f"{tcfg.loss_name}.")
         loss = CappedNegativeSiSdr(tcfg.sdr_cap_db)
+    if tcfg.teacher is not None:
+        loss = DistillationLoss(tcfg.teacher_weight, tcfg.sdr_cap_db)
     trainable.compile(optimizer=keras.optimizers.Adam(learning_rate=lr, clipnorm=clipnorm), loss=loss,
                       jit_compile=False)
 
@@ -218,6 +229,7 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
         raise ParameterError(f"validation pairs must both be (n, {cfg.n_samples}), got {val_noisy.shape} and {val_clean.shape}.")
     if len(val_noisy) == 0:
         raise DataError("no validation pairs: the validation split is empty.")
+    teacher = None if tcfg.teacher is None else _load_teacher(tcfg.teacher, cfg)  # a wrong teacher fails first
     _deterministic(tcfg.seed)
     if mixer is not None:
         if mixer.clean.shape[1] != cfg.n_samples:
@@ -268,14 +280,24 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
             trainable = denoiser if domain == "waveform" else denoiser.network
             _compile(trainable, tcfg, tcfg.lr)
 
-    if domain == "waveform":
+    if teacher is not None:  # distillation: the teacher's output on the same noisy batch is a second target
+        echo(f"distilling from {tcfg.teacher} (teacher weight {tcfg.teacher_weight:g})")
+
+        def to_domain(noisy, clean):
+            return noisy, tf.stack([clean, tf.stop_gradient(teacher(noisy, training=False))], axis=-1)
+
+        def to_val_domain(noisy, clean):  # validation scores the student against the clean clip only
+            return noisy, tf.stack([clean, clean], axis=-1)
+    elif domain == "waveform":
         def to_domain(noisy, clean):
             return noisy, clean
+        to_val_domain = to_domain
     else:
         def to_domain(noisy, clean):
             return denoiser.network_input(noisy), denoiser.feature_target(clean)
+        to_val_domain = to_domain
 
-    val_ds = _val_dataset(val_noisy, val_clean, tcfg.batch_size, to_domain)
+    val_ds = _val_dataset(val_noisy, val_clean, tcfg.batch_size, to_val_domain)
     average_file, averaged = out_dir / "average.keras", None
 
     def make_trainable():
@@ -352,6 +374,17 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
                                                "train_seconds": state["seconds"], "learning_rate_used": tcfg.lr,
                                                "clipnorm_used": clipnorm})
     return TrainResult(final, pd.DataFrame(state["history"]), state["seconds"], out_dir, stopped, resumed_from)
+
+
+def _load_teacher(path: str, cfg: FeatureConfig) -> models.Denoiser:
+    """The saved denoiser at ``path``, frozen, checked to read the student's windows (same features)."""
+    teacher, _ = load_denoiser(path)
+    if teacher.feature_config != cfg.to_dict():
+        raise ParameterError(f"teacher={path!r} was trained on other features ({teacher.feature_config}); "
+                             f"the student's are {cfg.to_dict()}. Distil from a model with the same sample rate, "
+                             "STFT and window.")
+    teacher.trainable = False
+    return teacher
 
 
 def _calibration_batches(mixer, epoch: int, seed: int, n_batches: int, batch_size: int, to_domain=None):
