@@ -25,6 +25,14 @@ from pathlib import Path
 from _common import commit, progress, quiet_tensorflow, rounded  # bench/_common.py (the script's folder is on sys.path)
 
 
+def _epochs_trained(model_dir) -> int | None:
+    """How many epochs the run trained (rows of its history.csv); None where it kept no history."""
+    import pandas as pd
+
+    history_file = Path(model_dir) / "history.csv"
+    return len(pd.read_csv(history_file)) if history_file.is_file() else None
+
+
 def _validation_db(model_dir, info) -> float | None:
     """The capped SI-SDR (dB) on the recipe's validation pairs at the kept epoch, from the run's history.csv
     (the negative of its val_loss), or None without one."""
@@ -109,7 +117,8 @@ def main(argv=None) -> int:
         "model": {"dir": str(args.model_dir), "name": info.get("model"), "parameters": info.get("parameters"),
                   "guard_db": list(inference.GUARD_DB), "train_config": info.get("train_config"),
                   "best_epoch": info.get("best_epoch"), "train_seconds": info.get("train_seconds"),
-                  "stopped": info.get("stopped"), "validation_db": _validation_db(args.model_dir, info)},
+                  "stopped": info.get("stopped"), "epochs_trained": _epochs_trained(args.model_dir),
+                  "validation_db": _validation_db(args.model_dir, info)},
         "previous_model": {"dir": str(args.previous), "train_config": (previous_info or {}).get("train_config")},
         "splits": ((info.get("train_config") or {}).get("recipe") or {}).get("splits"),
         "test_data": {"speech": speech.table.groupby("source").agg(utterances=("clip_id", "size"),

@@ -17,6 +17,9 @@ def test_variant_labels_name_only_what_differs_from_the_causal_model():
     assert variants.variant_label({"centred": 3, "lookahead": 0}) == "centred=3"
     assert variants.variant_label({"refine": 8}) == "refine=8"
     assert variants.variant_label({"lookahead": 12}) == "lookahead=12"
+    # a run trained towards a teacher's output is not the control, whatever its options
+    assert variants.variant_label({"centred": 0, "lookahead": 2}, "models/release/general-mask_unet") == "distilled"
+    assert variants.variant_label({"centred": 5, "lookahead": 0}, "t") == "centred=5 distilled"
 
 
 def test_recorded_variants_have_their_latency_from_the_layers_and_their_gain_from_the_run(tmp_path):
@@ -32,6 +35,12 @@ def test_recorded_variants_have_their_latency_from_the_layers_and_their_gain_fro
         means = generalisation.unseen_noise_means(generalisation.load_recorded(run.file))
         assert run.gain_db == pytest.approx(means["release model"] - means["previous release model"])
         assert run.train_minutes == pytest.approx(json.load(open(run.file))["model"]["train_seconds"] / 60)
+    for run in runs.itertuples():  # epochs: recorded by the benchmark, or the setting where that ended the run
+        model = json.load(open(run.file))["model"]
+        expected = model.get("epochs_trained") or (model["train_config"]["epochs"] if model["stopped"] == "epochs"
+                                                   else None)
+        assert (run.epochs != run.epochs) if expected is None else run.epochs == expected  # NaN: unknown
+    assert (runs["teacher"] == "").all()
     assert runs["causal_db"].nunique() == 1  # every run scored the same causal model on the same mixtures
     worth = variants.own_worth(runs)
     assert list(worth.index) == ["centred=3", "centred=5", "refine=8"]

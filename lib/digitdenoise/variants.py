@@ -20,17 +20,21 @@ from .errors import DataError
 # small_tcn's options that change the network; lookahead=2 with nothing else is the causal model itself
 CAUSAL = {"lookahead": 2, "centred": 0, "refine": 0}
 
-COLUMNS = ["file", "label", "control", "centred", "refine", "lookahead_frames", "latency_ms", "unseen_db",
-           "causal_db", "gain_db", "train_minutes", "date"]
+COLUMNS = ["file", "label", "control", "centred", "refine", "teacher", "lookahead_frames", "latency_ms", "unseen_db",
+           "causal_db", "gain_db", "train_minutes", "epochs", "date"]
 
 
-def variant_label(network: dict) -> str:
+def variant_label(network: dict, teacher: str | None = None) -> str:
     """A short name for a ``small_tcn`` variant from its builder options (chapter 9): the options that
-    differ from the causal model's, or ``"control"`` when none do."""
+    differ from the causal model's, or ``"control"`` when none do; ``"distilled"`` (after the options, if
+    any) when it was also trained towards a ``teacher``'s output."""
     changed = {k: v for k, v in network.items() if CAUSAL.get(k) != v}
     if changed.get("lookahead") == 0 and changed.get("centred"):
         changed.pop("lookahead")  # centred variants drop the input shift: part of being centred
-    return " ".join(f"{k}={v}" for k, v in sorted(changed.items())) or "control"
+    options = " ".join(f"{k}={v}" for k, v in sorted(changed.items()))
+    if teacher:
+        return f"{options} distilled".strip()
+    return options or "control"
 
 
 def variant_runs(files: Sequence[str | Path], cfg, *, snr_db: float = 0.0) -> pd.DataFrame:
@@ -51,20 +55,31 @@ def variant_runs(files: Sequence[str | Path], cfg, *, snr_db: float = 0.0) -> pd
         if model.get("name") != "small_tcn" or "previous release model" not in run.summary["method"].values:
             raise DataError(f"{file} is not a small-model variant run (a small_tcn scored with --previous "
                             "pointing at the causal model): record it with `make small-variants`.")
-        network = model.get("train_config", {}).get("network") or {}
+        train_config = model.get("train_config", {})
+        network = train_config.get("network") or {}
         variant = models.build_denoiser("small_tcn", cfg, **network)
         reach = streaming.time_reach(variant.network)
         means = generalisation.unseen_noise_means(run, snr_db=snr_db)
-        label = variant_label(network)
+        label = variant_label(network, train_config.get("teacher"))
         rows.append({"file": str(file), "label": label, "control": label == "control",
                      "centred": int(network.get("centred", 0)), "refine": int(network.get("refine", 0)),
+                     "teacher": train_config.get("teacher") or "",
                      "lookahead_frames": reach.lookahead,
                      "latency_ms": streaming.StreamingDenoiser(variant, block_frames=reach.grid).latency_ms,
                      "unseen_db": float(means["release model"]), "causal_db": float(means["previous release model"]),
                      "gain_db": float(means["release model"] - means["previous release model"]),
                      "train_minutes": float(model.get("train_seconds", float("nan"))) / 60,
+                     "epochs": model.get("epochs_trained") or _epochs_of(model),
                      "date": str(run.raw.get("date", ""))[:10]})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _epochs_of(model: dict) -> int | None:
+    """Epochs a recorded run trained (for runs recorded before the benchmark wrote ``epochs_trained``): its
+    ``epochs`` setting where that, not the time budget, ended it, else unknown."""
+    if model.get("stopped") == "epochs":
+        return int(model.get("train_config", {}).get("epochs"))
+    return None
 
 
 def own_worth(runs: pd.DataFrame) -> pd.Series:
