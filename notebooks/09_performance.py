@@ -21,6 +21,9 @@
 #   like the Keras model;
 # * what a network's receptive field along time is, how a streaming denoiser turns it into an exact
 #   block-by-block output, and what its algorithmic latency is made of;
+# * what a small model trades for its speed (parameters, multiply-adds, latency, quality), and how to
+#   measure what one change is worth against a control run: a look-ahead, full-resolution detail, or a
+#   teacher (knowledge distillation);
 # * what it costs to prepare features, train the models and build this book.
 # ```
 #
@@ -42,10 +45,11 @@ bench_file = "bench/results/bench.json"  # written by `make bench`
 export_bench_file = "bench/results/export_parity.json"  # recorded engine speeds (bench/export_parity.py)
 small_bench_file = "bench/results/small_model.json"  # recorded size and speed of both models (bench/small_model.py)
 small_generalisation_file = "bench/results/generalisation-small.json"  # the small model on the generalisation benchmark
-variant_files = ["bench/results/generalisation-small-centred0.json",  # the causal small model fine-tuned as the
-                 "bench/results/generalisation-small-centred3.json",  # variants (the control), then variants
-                 "bench/results/generalisation-small-centred5.json",  # that look ahead and one that refines
-                 "bench/results/generalisation-small-refine8.json"]  # at full resolution (make small-variants)
+variant_files = ["bench/results/generalisation-small-centred0.json",  # the small model's first stage fine-tuned
+                 "bench/results/generalisation-small-centred3.json",  # unchanged (the control), then variants
+                 "bench/results/generalisation-small-centred5.json",  # that look ahead, one that refines at full
+                 "bench/results/generalisation-small-refine8.json",  # resolution and one that learns from the
+                 "bench/results/generalisation-small-distil.json"]  # release model (make small-variants)
 deploy_clips = 8  # test clips for the export and streaming checks
 block_frames = 8  # STFT frames per block of the streaming denoiser (a multiple of 8)
 target_rtf = 0.005  # the book's speed target for its best model: real-time factor on one core
@@ -766,10 +770,10 @@ trade
 # {glue:text}`trade_mac_ratio` times fewer multiply-adds, and runs {glue:text}`trade_rtf_ratio` times
 # faster{glue:text}`trade_overhead`, {glue:md}`trade_quality`. {glue:text}`trade_unseen`.
 #
-# ### How much is the future worth, and how much the detail?
+# ### How much is the future worth, how much the detail, and how much a teacher?
 #
 # Where does the small model lose its distance to the release model? Two suspects follow from its design,
-# and each can be tested by changing one thing and fine-tuning.
+# a third from how it learns, and each can be tested by changing one thing and fine-tuning.
 #
 # **The future.** The latency formula has one term the small model's designer can turn freely: the
 # look-ahead $L$. `small_tcn` has a second way to look ahead besides shifting its input: `centred=N` makes
@@ -795,16 +799,29 @@ trade
 # so the refined network starts as exactly the causal one and costs a few hundred parameters, still
 # under the budget of 100,000.
 #
-# Each variant starts from the causal model's weights and is fine-tuned on the release model's
-# second-stage recipe (`make small-variants`). Fine-tuning is itself more training, which might help on its
-# own, so the same command also fine-tunes the causal model the same way: the **control**. An option's own
-# worth is a variant's gain minus the control's. The table sets the variants beside the causal model:
-# look-ahead and latency worked out live by `streaming.time_reach` from the layers (`variants.variant_runs`),
-# and the mean SI-SDR improvement on chapter 6's unseen noises (speechocean762 test speakers, 0 dB) from
-# **recorded** runs of the generalisation benchmark, each of which scored the variant and the causal model
-# on the same mixtures. The column *gain over causal* is a run's gain over the causal model on those
-# mixtures. **What to look for**: how the gain grows with the latency, what the detail buys at no latency,
-# and how much of the distance to the release model each covers.
+# **The teacher.** The release model already knows how to clean these mixtures. *Knowledge distillation*
+# {cite:p}`hinton2015distilling` trains a small *student* towards a large *teacher*'s outputs as well as
+# towards the truth. Here the student's output $\hat{s}$ is scored against the clean clip $s$ and against
+# the release model's output $t$ for the same noisy input,
+#
+# $$\mathcal{L} = (1 - w)\,\mathcal{L}_\text{SI-SDR}(s, \hat{s}) + w\,\mathcal{L}_\text{SI-SDR}(t, \hat{s}),
+# \qquad w = 0.5$$
+#
+# (`losses.DistillationLoss`, `digitdenoise train --teacher`). The teacher's output is a target that a
+# network can actually reach from that input, and it shows what the teacher learned to leave alone; the
+# clean term keeps the student from copying the teacher's mistakes. The network does not change, so neither
+# does the latency; training costs one teacher pass per batch more.
+#
+# Each variant starts from the weights of the small model's first stage (trained from scratch on the general
+# recipe) and is fine-tuned on the release model's second-stage recipe (`make small-variants`). Fine-tuning
+# is itself more training, which might help on its own, so the same command also fine-tunes stage 1 without
+# any change: the **control**. An option's own worth is a variant's gain minus the control's. The
+# table sets the variants beside stage 1: look-ahead and latency worked out live by `streaming.time_reach`
+# from the layers (`variants.variant_runs`), and the mean SI-SDR improvement on chapter 6's unseen noises
+# (speechocean762 test speakers, 0 dB) from **recorded** runs of the generalisation benchmark, each of which
+# scored the variant and stage 1 on the same mixtures. The column *gain over stage 1* is a run's gain on those
+# mixtures. **What to look for**: how the gain grows with the latency, what the detail and the teacher buy at
+# no latency, and how much of the distance to the release model each covers.
 
 # %% tags=["remove-input"]
 from digitdenoise import variants
@@ -814,41 +831,52 @@ glue("small_bins", small.network.input_shape[1], display=False)
 glue("small_bottleneck", bottleneck["features"], display=False)
 glue("small_bands", bottleneck["bands"], display=False)
 glue("small_band_hz", f"{model.cfg.sample_rate / 2 / bottleneck['bands']:.0f}", display=False)
-la_rows = [{"model": "small model, causal (the book's)", "look-ahead (frames)": small_reach.lookahead,
-            "latency (ms)": round(small_stream.latency_ms)}]
-unseen_known = small_gen_path.is_file() and trade[unseen_col].notna().all()
-if unseen_known:
-    la_rows[0][unseen_col] = trade[unseen_col].iloc[1]
+stage2_info = json.loads((small_dir / "train_config.json").read_text()) if small_trained else {}
+stage2_config = stage2_info.get("train_config") or {}
+stage2_label = (variants.variant_label(stage2_config.get("network") or {}, stage2_config.get("teacher"))
+                if stage2_config.get("init_from") else None)  # the variant recipe that made stage 2, if any
 runs = variants.variant_runs(variant_files, model.cfg)  # recorded files only, in the parameter's order
 worth = variants.own_worth(runs)
+stage1_unseen = float(runs["causal_db"].iloc[0]) if not runs.empty else np.nan  # every run scored stage 1
+la_rows = [{"model": "small model, stage 1 (trained from scratch)", "look-ahead (frames)": small_reach.lookahead,
+            "latency (ms)": round(small_stream.latency_ms), unseen_col: round(stage1_unseen, 2)}]
+names = {"control": "stage 1 fine-tuned, nothing changed (the control)",
+         "distilled": "stage 1 fine-tuned towards the release model's output (distilled)"}
 for run in runs.itertuples():
-    la_rows.append({"model": ("small model, causal, fine-tuned as the variants (control)" if run.control
-                              else f"small model, {run.label}"),
-                    "look-ahead (frames)": run.lookahead_frames, "latency (ms)": round(run.latency_ms),
-                    unseen_col: round(run.unseen_db, 2), "gain over causal (dB)": round(run.gain_db, 2),
+    name = names.get(run.label, f"stage 1 fine-tuned as {run.label}")
+    if run.label == stage2_label:
+        name += ": the book's small model (stage 2)"
+    la_rows.append({"model": name, "look-ahead (frames)": run.lookahead_frames, "latency (ms)": round(run.latency_ms),
+                    unseen_col: round(run.unseen_db, 2), "gain over stage 1 (dB)": round(run.gain_db, 2),
                     "own worth (dB)": round(worth[run.label], 2) if run.label in worth.index else "",
-                    "fine-tuning": f"{run.train_minutes:.0f} min, recorded {run.date}"})
+                    "fine-tuning": (f"{run.epochs:.0f} epochs, " if run.epochs == run.epochs else "")
+                                   + f"{run.train_minutes:.0f} min, recorded {run.date}"})
+unseen_known = small_gen_path.is_file() and trade[unseen_col].notna().all()
 if unseen_known:
     la_rows.append({"model": "release model (mask_unet)", "look-ahead (frames)": stream.lookahead,
                     "latency (ms)": round(stream.latency_ms), unseen_col: trade[unseen_col].iloc[0]})
 la_table = pd.DataFrame(la_rows).set_index("model").fillna("")  # blank: not applicable
 ahead = runs[(runs["centred"] > 0) & ~runs["control"]]
 detail = runs[(runs["refine"] > 0) & (runs["centred"] == 0)]
+taught = runs[(runs["teacher"] != "") & (runs["centred"] == 0) & (runs["refine"] == 0)]
 control = runs[runs["control"]]
 if unseen_known and not runs.empty:
-    causal_unseen, release_unseen = trade[unseen_col].iloc[1], trade[unseen_col].iloc[0]
-    distance = release_unseen - causal_unseen
+    release_unseen = trade[unseen_col].iloc[0]
+    distance = release_unseen - stage1_unseen
     parts = []
     if not control.empty:
         parts.append(f"The control, fine-tuned without any change, gains {control['gain_db'].iloc[0]:.1f} dB by the "
                      "extra training alone.")
     else:
-        parts.append("Without a control run (the causal model fine-tuned the same way) part of each gain may be the "
+        parts.append("Without a control run (stage 1 fine-tuned the same way) part of each gain may be the "
                      "extra training rather than the option.")
 
     def gained(row):  # its gain, and its own worth beside the control where there is one
         own = f", {worth[row['label']]:.1f} dB of it its own," if row["label"] in worth.index else ""
-        return f"({row['label']}) gains {row['gain_db']:.1f} dB over the causal model{own}"
+        return f"({row['label']}) gains {row['gain_db']:.1f} dB over stage 1{own}"
+
+    def nothing_of_its_own(row):  # within a tenth of a dB of the control
+        return row["label"] in worth.index and abs(worth[row["label"]]) < 0.1
 
     if not ahead.empty:
         best = ahead.loc[ahead["gain_db"].idxmax()]
@@ -856,12 +884,11 @@ if unseen_known and not runs.empty:
             f"The best look-ahead variant {gained(best)} at a latency of {best['latency_ms']:.0f} ms instead of "
             f"{small_stream.latency_ms:.0f} ms, "
             + ("longer than the U-Net's" if best["latency_ms"] > stream.latency_ms else "still shorter than the U-Net's")
-            + f" ({stream.latency_ms:.0f} ms): it covers {100 * best['gain_db'] / distance:.0f}% of the distance to "
-            "the release model.")
+            + f" ({stream.latency_ms:.0f} ms): it covers {100 * best['gain_db'] / distance:.0f}% of the distance from "
+            "stage 1 to the release model.")
     if not detail.empty:
         ref = detail.loc[detail["gain_db"].idxmax()]
-        own = worth.get(ref["label"])
-        if own is not None and abs(own) < 0.1:  # within a tenth of a dB of the control: nothing of its own
+        if nothing_of_its_own(ref):
             verdict = ("so the refinement itself bought nothing: with the input image at full resolution beside "
                        "it, the network learned no sharper mask in the same training. The detail lost in the encoder "
                        "is not what holds the small model back.")
@@ -871,20 +898,45 @@ if unseen_known and not runs.empty:
                        "less than the look-ahead buys." if not ahead.empty else "the detail alone.")
         parts.append(f"The refined variant {gained(ref)} with no more latency ({ref['latency_ms']:.0f} ms), "
                      + verdict)
-    parts.append(f"The rest of the {distance:.1f} dB lies in capacity (the temporal blocks see each frame as "
-                 f"{bottleneck['features']} numbers, and {small.network.count_params():,} parameters against the U-Net's "
-                 f"{model.network.count_params():,}) and in training (each variant was only fine-tuned for the time in "
-                 "the table). The book keeps the causal model as its small model, because a short latency is what a "
-                 "small model is for in a live setting; the variants stay in `runs/` and their scores in "
-                 "`bench/results/`.")
+    if not taught.empty:
+        pupil = taught.loc[taught["gain_db"].idxmax()]
+        own = worth.get(pupil["label"])
+        if nothing_of_its_own(pupil):
+            verdict = ("so the teacher's outputs taught it nothing that the clean targets did not: the student "
+                       "already reaches what its size allows on these targets.")
+        elif own is not None and own < 0:
+            verdict = ("so the teacher cost more than it taught: pulled towards the teacher's outputs, the student "
+                       "also learned what the teacher gets wrong.")
+        else:
+            verdict = ("the only option here that helps at the small model's own latency and size; the teacher's "
+                       "outputs are easier targets than the clean clips.")
+        parts.append(f"The distilled variant {gained(pupil)} with the same network and latency, " + verdict)
+    parts.append(f"The rest of the {distance:.1f} dB from stage 1 to the release model lies in capacity (the temporal "
+                 f"blocks see each frame as {bottleneck['features']} numbers, and the network has "
+                 f"{small.network.count_params():,} parameters against the U-Net's {model.network.count_params():,}) "
+                 "and in training (each variant was only fine-tuned for the epochs in the "
+                 "table).")
+    if stage2_label in set(runs["label"]):
+        chosen = runs[runs["label"] == stage2_label].iloc[0]
+        parts.append(f"The book's small model (stage 2) is the {stage2_label} run itself "
+                     f"({chosen['unseen_db']:.2f} dB, {release_unseen - chosen['unseen_db']:.1f} dB behind the release "
+                     "model): causal, because a short latency is what a small model is for in a live setting. The "
+                     "other variants stay in `runs/` and their scores in `bench/results/`.")
+    else:
+        parts.append("The book keeps a causal small model, because a short latency is what a small model is for in a "
+                     "live setting; the variants stay in `runs/` and their scores in `bench/results/`.")
     glue("la_reading", Markdown(" ".join(parts)), display=False)
     found = [f"looking ahead ({best['label']}, {best['latency_ms']:.0f} ms) buys {best['gain_db']:.1f} dB"
              for best in ([ahead.loc[ahead["gain_db"].idxmax()]] if not ahead.empty else [])]
     found += [f"full-resolution refinement ({ref['label']}, no added latency) {ref['gain_db']:.1f} dB"
               for ref in ([detail.loc[detail["gain_db"].idxmax()]] if not detail.empty else [])]
+    found += [f"a teacher (no added latency) {pupil['gain_db']:.1f} dB"
+              for pupil in ([taught.loc[taught["gain_db"].idxmax()]] if not taught.empty else [])]
+    small_unseen = trade[unseen_col].iloc[1]
     glue("summary_small", Markdown(
-        f"The causal small model streams with {small_stream.latency_ms:.0f} ms of latency and is {distance:.1f} dB "
-        "behind the release model on the unseen noises; fine-tuned variants measure what closes the gap: "
+        f"The causal small model streams with {small_stream.latency_ms:.0f} ms of latency and is "
+        f"{release_unseen - small_unseen:.1f} dB behind the release model on the unseen noises; fine-tuned "
+        "variants of its first stage measure what closes the gap: "
         + "; ".join(found or ["none recorded yet"])
         + (f", against {control['gain_db'].iloc[0]:.1f} dB for the same fine-tuning alone." if not control.empty else ".")),
         display=False)
@@ -893,7 +945,7 @@ else:
                                    f"{small_stream.latency_ms:.0f} ms of latency; what it gives up in quality on the "
                                    "unseen noises has not been recorded yet."), display=False)
     glue("la_reading", Markdown("The variants have not been recorded yet (`make small-variants`), so the table "
-                                "shows the causal model alone."), display=False)
+                                "shows the first stage alone."), display=False)
 la_table
 
 # %% [markdown]
@@ -1063,3 +1115,12 @@ else:
 #    model` the causal one). On which recordings does the refinement gain most? Compute each recording's
 #    share of energy in its five strongest STFT bins (`librosa.stft` of the file in the Hu test split) and
 #    check whether the gain follows it.
+# 10. **How much teacher?** The distilled variant weighs the teacher's output and the clean clip equally
+#     ($w = 0.5$). Before training anything, predict what $w = 1$ (the teacher alone) would do to the
+#     student on noises where the teacher itself does badly (find them in
+#     `generalisation.load_recorded("bench/results/generalisation.json").by_noise`: the release model's
+#     lowest means at 0 dB), and what $w = 0$ is (look at the control). Then check the loss arithmetic on
+#     three arrays of your own with `losses.DistillationLoss(w)(np.stack([clean, teacher], -1), estimate)`,
+#     and if you have an hour and a half, run the `digitdenoise train` command that
+#     `make -n small-variants SMALL_VARIANTS=distil` prints, with `--teacher-weight 1.0` and a new `--out`
+#     folder, score it as the Makefile does and compare the two runs noise by noise.

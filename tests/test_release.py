@@ -12,10 +12,12 @@ from digitdenoise import evaluation, training
 from digitdenoise.errors import DataError
 
 RELEASE = ROOT / "models" / "release"
-FOLDERS = ["general-mask_unet", "general-mask_unet-stage1", "fsdd-mask_unet", "fsdd-mask_unet-white", "general-small_tcn"]
+FOLDERS = ["general-mask_unet", "general-mask_unet-stage1", "fsdd-mask_unet", "fsdd-mask_unet-white", "general-small_tcn",
+           "general-small_tcn-stage1"]
 
 
-@pytest.mark.parametrize("name", ["general-mask_unet", "general-mask_unet-stage1", "fsdd-mask_unet", "general-small_tcn"])
+@pytest.mark.parametrize("name", ["general-mask_unet", "general-mask_unet-stage1", "fsdd-mask_unet", "general-small_tcn",
+                                  "general-small_tcn-stage1"])
 def test_the_committed_checkpoints_are_small_and_loadable(name):
     folder = RELEASE / name
     assert (folder / "model.keras").stat().st_size <= 5 * 2**20
@@ -23,10 +25,16 @@ def test_the_committed_checkpoints_are_small_and_loadable(name):
     assert info["parameters"] == int(model.network.count_params())
 
 
-def test_the_small_release_model_stays_under_100k_parameters_and_trained_on_the_general_recipe():
-    info = json.loads((RELEASE / "general-small_tcn" / "train_config.json").read_text())
+@pytest.mark.parametrize("stage, started_from, perturbed", [
+    ("general-small_tcn-stage1", None, 0.0),
+    ("general-small_tcn", "models/release/general-small_tcn-stage1", 0.5)])
+def test_the_small_release_model_stays_under_100k_parameters_and_trained_on_the_general_recipe(stage, started_from,
+                                                                                               perturbed):
+    info = json.loads((RELEASE / stage / "train_config.json").read_text())
     assert info["model"] == "small_tcn" and info["parameters"] <= 100_000
-    assert info["train_config"]["recipe"]["name"] == "general" and info["train_config"].get("init_from") is None
+    recipe = info["train_config"]["recipe"]
+    assert recipe["name"] == "general" and recipe.get("noise_perturb_share", 0.0) == perturbed
+    assert info["train_config"].get("init_from") == started_from  # stage 2 fine-tunes stage 1, which started afresh
 
 
 @pytest.mark.parametrize("stage, started_from, perturbed", [
