@@ -2,8 +2,9 @@
 
     python bench/export_parity.py                 # parity + RTFs, ~1 minute
     python bench/export_parity.py --repeats 9
+    python bench/export_parity.py --model-dir models/release/general-small_tcn --out bench/results/export_parity-small.json
 
-Converts the release model to TFLite (in a temporary folder), checks that its output matches the Keras
+Converts the release model (or ``--model-dir``) to TFLite (in a temporary folder), checks that its output matches the Keras
 model on 20 real FSDD clips mixed with a real noise recording, then times each engine in its own fresh
 process pinned to one core, with one thread (TensorFlow intra- and inter-op parallelism 1; the TFLite
 interpreter with ``num_threads=1``; onnxruntime with one intra- and inter-op thread, when tf2onnx and
@@ -51,7 +52,7 @@ def _clips(data_home: str | None):
     return batch.astype(np.float32)
 
 
-def _worker(engine: str, repeats: int, data_home: str | None, tflite_path: str, onnx_path: str) -> dict:
+def _worker(engine: str, repeats: int, data_home: str | None, tflite_path: str, onnx_path: str, model_dir: Path) -> dict:
     os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = "1"
@@ -64,7 +65,7 @@ def _worker(engine: str, repeats: int, data_home: str | None, tflite_path: str, 
 
     batch = _clips(data_home)
     if engine.startswith("keras"):
-        model, _ = training.load_denoiser(MODEL)
+        model, _ = training.load_denoiser(model_dir)
         forward = training._inference_fn(model, engine.split()[1])
         run = lambda x: forward(x).numpy()  # noqa: E731
     elif engine == "tflite":
@@ -78,7 +79,7 @@ def _worker(engine: str, repeats: int, data_home: str | None, tflite_path: str, 
         session = onnxruntime.InferenceSession(onnx_path, options, providers=["CPUExecutionProvider"])
         run = lambda x: session.run(None, {"noisy": x})[0]  # noqa: E731
     else:
-        model, _ = training.load_denoiser(MODEL)
+        model, _ = training.load_denoiser(model_dir)
         stream = streaming.StreamingDenoiser(model, block_frames=8)
         run = lambda x: np.stack([stream.denoise(row, chunk=512) for row in x])  # noqa: E731
     audio_s = batch.shape[0] * batch.shape[1] / 8000
@@ -95,12 +96,12 @@ def _worker(engine: str, repeats: int, data_home: str | None, tflite_path: str, 
     return out
 
 
-def _parity(data_home: str | None, tflite_path: str, onnx_path: str) -> dict:
+def _parity(data_home: str | None, tflite_path: str, onnx_path: str, model_dir: Path) -> dict:
     import numpy as np
 
     from digitdenoise import export, training
 
-    model, _ = training.load_denoiser(MODEL)
+    model, _ = training.load_denoiser(model_dir)
     export.to_tflite(model, tflite_path)
     batch = _clips(data_home)
     keras_out = training.denoise_batch(model, batch)
@@ -119,6 +120,14 @@ def _parity(data_home: str | None, tflite_path: str, onnx_path: str) -> dict:
     return out
 
 
+def _relative(path: Path) -> str:
+    """``path`` relative to the repository where it lies inside it (as the other recorded results name models)."""
+    try:
+        return str(path.resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-home", default=None)
@@ -127,18 +136,20 @@ def main() -> None:
     parser.add_argument("--tflite", default=None)
     parser.add_argument("--onnx", default=None)
     parser.add_argument("--out", default=None, help="also write the JSON here (e.g. bench/results/export_parity.json)")
+    parser.add_argument("--model-dir", default=str(MODEL), help="saved model folder (default: the release model)")
     args = parser.parse_args()
+    model_dir = Path(args.model_dir)
     if args.worker:
-        print(json.dumps(_worker(args.worker, args.repeats, args.data_home, args.tflite, args.onnx)))
+        print(json.dumps(_worker(args.worker, args.repeats, args.data_home, args.tflite, args.onnx, model_dir)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         path, onnx_path = str(Path(tmp) / "model.tflite"), str(Path(tmp) / "model.onnx")
-        result = {"parity": _parity(args.data_home, path, onnx_path), "speed": []}
+        result = {"parity": _parity(args.data_home, path, onnx_path, model_dir), "speed": []}
         for engine in ENGINES:
             if engine == "onnxruntime" and not Path(onnx_path).is_file():
                 continue
             cmd = [sys.executable, __file__, "--worker", engine, "--repeats", str(args.repeats), "--tflite", path,
-                   "--onnx", onnx_path]
+                   "--onnx", onnx_path, "--model-dir", str(model_dir)]
             if args.data_home:
                 cmd += ["--data-home", args.data_home]
             proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -147,7 +158,8 @@ def main() -> None:
                 continue
             result["speed"].append(json.loads(proc.stdout.strip().splitlines()[-1]))
     result = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), "commit": commit(),
-              "machine": {"platform": platform.platform(), "processor": platform.processor()}, **result}
+              "machine": {"platform": platform.platform(), "processor": platform.processor()},
+              "model_dir": _relative(model_dir), **result}
     print(json.dumps(result, indent=2))
     if args.out:
         from digitdenoise._io import write_json

@@ -65,3 +65,31 @@ def test_export_writes_a_checked_tflite_file_and_refuses_to_overwrite(tmp_path, 
     assert "--overwrite" in capsys.readouterr().err and out.stat().st_mtime_ns == before
     assert cli.main(["export", "--out", str(tmp_path / "missing" / "m.tflite")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_denoise_engine_tflite_matches_keras_and_caches_its_export(tmp_path, data_home, capsys, monkeypatch):
+    monkeypatch.setenv("DIGITDENOISE_CACHE", str(tmp_path / "cache"))
+    small = str(inference.default_model_dir().parent / "general-small_tcn")  # quick to convert
+    clips = [data_home / "fsdd" / "recordings" / name for name in ("3_jackson_5.wav", "7_yweweler_2.wav")]
+    rng = np.random.default_rng(5)
+    for clip in clips:
+        x, sr = sf.read(clip, dtype="float32")
+        sf.write(tmp_path / clip.name, (x + 0.05 * rng.standard_normal(x.size)).astype(np.float32), sr, subtype="FLOAT")
+    files = [str(tmp_path / clip.name) for clip in clips]
+    common = ["--model", small, "--quiet", "--no-guard"]
+    assert cli.denoise_main(files + ["-o", str(tmp_path / "keras"), "--precision", "float32"] + common) == 0
+    assert cli.denoise_main(files + ["-o", str(tmp_path / "tflite"), "--engine", "tflite"] + common) == 0
+    for clip in clips:
+        k = sf.read(tmp_path / "keras" / clip.name, dtype="float32")[0]
+        t = sf.read(tmp_path / "tflite" / clip.name, dtype="float32")[0]
+        assert np.abs(k - t).max() <= 1e-4 and np.abs(t).max() > 0, clip.name
+    exported = sorted((tmp_path / "cache" / "tflite").glob("general-small_tcn-*.tflite"))
+    assert len(exported) == 1  # converted once, then reused: a second run converts nothing
+    before = exported[0].stat().st_mtime_ns
+    assert cli.denoise_main(files[:1] + ["-o", str(tmp_path / "again"), "--engine", "tflite"] + common) == 0
+    assert exported[0].stat().st_mtime_ns == before
+    capsys.readouterr()
+    assert cli.denoise_main(files + ["-o", str(tmp_path / "bad"), "--engine", "tflite", "--precision", "bfloat16"]
+                            + common) == 2
+    assert "tflite engine computes in float32" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()

@@ -204,6 +204,7 @@ def test_service_health_and_round_trip(server, data_home):
     status, ctype, body = _request(port, "GET", "/health", ctype=None)
     info = json.loads(body)
     assert status == 200 and info["status"] == "ok" and info["model"] == "mask_unet" and info["sample_rate"] == 8000
+    assert info["engine"] == "keras"  # the default; `denoise serve --engine tflite` runs the export
     wav = _wav_bytes(data_home)
     status, ctype, body = _request(port, "POST", "/denoise", wav)
     assert status == 200 and ctype == "audio/wav"

@@ -13,6 +13,7 @@ length. A suppression ``strength`` from 0 to 1 (:func:`apply_strength`) limits h
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ OVERLAP_S = 1.5  # overlap of consecutive pieces
 FADE_S = 0.25  # cross-fade in the middle of each overlap, 0.6 s from either piece's edge: farther than the
 #               mask U-Net sees (about 0.4 s either side), so the joined output equals one long pass
 MODEL_ENV = "DIGITDENOISE_MODEL"
+#: What runs the network (appendix 9): the Keras model, or its TensorFlow Lite export.
+ENGINES = ("keras", "tflite")
 #: Do no harm (chapter 6): where the model's output is this close to its input (SI-SDR of the output
 #: against the input, dB), the input passes through, blended in linearly between the two values.
 GUARD_DB = (15.0, 25.0)
@@ -181,20 +184,37 @@ class Enhancer:
     length (chapter 8; the ``denoise`` command, the service). Calls are serialised with a lock, so one instance
     can serve several threads. ``precision``: ``"float32"``, ``"bfloat16"`` (the network computes in
     bfloat16: same SI-SDR, faster on CPUs with AVX-512 BF16, appendix 9) or ``"auto"`` (bfloat16 where the
-    CPU has it)."""
+    CPU has it). ``engine``: ``"keras"`` (the saved model itself) or ``"tflite"`` (the folder's model
+    exported once to TensorFlow Lite, checked against Keras when it is converted and cached:
+    :meth:`~digitdenoise.export.TFLiteDenoiser.from_model_dir`; it computes in float32, appendix 9)."""
 
     def __init__(self, model_dir: str | Path | None = None, *, model=None, precision: str = "auto",
-                 guard_db: tuple[float, float] | None = GUARD_DB):
+                 guard_db: tuple[float, float] | None = GUARD_DB, engine: str = "keras"):
         from . import training
 
         self.guard_db = guard_db
-
+        if engine not in ENGINES:
+            raise ParameterError(f"engine={engine!r}: choose {' or '.join(ENGINES)}.")
         if precision not in ("auto", *training.PRECISIONS):
             raise ParameterError(f"precision={precision!r}: choose auto, {', '.join(training.PRECISIONS)}.")
-        self.precision = ("bfloat16" if training.cpu_has_bfloat16() else "float32") if precision == "auto" else precision
+        if engine == "tflite" and precision == "bfloat16":
+            raise ParameterError("the tflite engine computes in float32: leave precision at auto (or float32), or "
+                                 "use the keras engine for bfloat16.")
+        if engine == "tflite" and model is not None:
+            raise ParameterError("engine='tflite' converts a saved model folder: pass model_dir, not a loaded model.")
+        self.engine = engine
+        self.precision = ("float32" if engine == "tflite" else
+                          ("bfloat16" if training.cpu_has_bfloat16() else "float32") if precision == "auto" else precision)
 
         if model is not None:  # an already loaded denoiser (chapter 8 passes the one chapter 5 chose)
             self.model_dir, self.model, self.info = Path("(in memory)"), model, {"model": model.model_name}
+        elif engine == "tflite":
+            from .export import TFLiteDenoiser
+
+            self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
+            info_file = self.model_dir / "train_config.json"
+            self.info = json.loads(info_file.read_text()) if info_file.is_file() else {}
+            self.model = TFLiteDenoiser.from_model_dir(self.model_dir)
         else:
             self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
             self.model, self.info = training.load_denoiser(self.model_dir)
@@ -211,6 +231,7 @@ class Enhancer:
         """What is loaded: model name, parameters, rate, folder (chapter 8; the service's health endpoint)."""
         return {"model": self.info.get("model", self.model.model_name), "parameters": self.info.get("parameters"),
                 "sample_rate": self.rate, "window_samples": self.window, "precision": self.precision,
+                "engine": self.engine,
                 "model_dir": str(self.model_dir), "guard_db": list(self.guard_db) if self.guard_db else None}
 
     def _pieces(self, n: int) -> list[tuple[int, int]]:
