@@ -43,6 +43,7 @@ seed = 0
 snr_db = -8.0  # SNR of the noisy test clips that the deployment section exports and streams (dB)
 bench_file = "bench/results/bench.json"  # written by `make bench`
 export_bench_file = "bench/results/export_parity.json"  # recorded engine speeds (bench/export_parity.py)
+export_bench_small_file = "bench/results/export_parity-small.json"  # the same for the small model (--model-dir)
 small_bench_file = "bench/results/small_model.json"  # recorded size and speed of both models (bench/small_model.py)
 small_generalisation_file = "bench/results/generalisation-small.json"  # the small model on the generalisation benchmark
 variant_files = ["bench/results/generalisation-small-centred0.json",  # the small model's first stage fine-tuned
@@ -446,20 +447,31 @@ glue("dep_irfft_mb", f"{4 * 2 * model.cfg.n_freqs * model.cfg.n_fft / 1e6:.2f}",
 # one thread, with repeats; inside a book build that shares its cores, the timings would be noise. The
 # script `bench/export_parity.py` does it properly, in about a minute;
 # `python bench/export_parity.py --out bench/results/export_parity.json` records its results where this
-# page looks. It times the Keras graph in float32 and bfloat16, the TFLite file, ONNX
-# Runtime if installed, and the streaming denoiser of the next part. {glue:text}`dep_bench_note`
+# page looks, and `--model-dir models/release/general-small_tcn --out bench/results/export_parity-small.json`
+# the same for the small model of the next part. It times the Keras graph in float32 and bfloat16, the
+# TFLite file, ONNX Runtime if installed, and the streaming denoiser. Where the TFLite file wins, the
+# `denoise` command and the service can run it instead of Keras: `denoise --engine tflite` converts the
+# model once, checks it against Keras as above and keeps the file in its cache. {glue:text}`dep_bench_note`
 #
 # **What to look for**, if a table follows: the real-time factor of each engine, for the test windows as
-# one batch and for one clip per call (where fixed costs per call count), all on one thread.
+# one batch and for one clip per call (where fixed costs per call count), all on one thread; for the small
+# model, whether the engine matters more or less than for the U-Net when the network itself is cheap.
 
 # %% tags=["hide-input"]
 export_bench = Path(export_bench_file)
 if export_bench.is_file():
     recorded = json.loads(export_bench.read_text())
-    engines = pd.DataFrame([{"engine": r["engine"],
-                             **{f"RTF, {k}": v["rtf_median"] for k, v in r.items() if isinstance(v, dict)}}
-                            for r in recorded.get("speed", []) if "error" not in r]).set_index("engine")
-    display(engines.round(4))
+    engine_rows = []
+    for who, file in (("release model", export_bench), ("small model", Path(export_bench_small_file))):
+        if not file.is_file():
+            continue
+        run_record = json.loads(file.read_text())
+        engine_rows += [{"model": who, "engine": r["engine"], "recorded": run_record.get("date", "")[:10],
+                         **{f"RTF, {k}": v["rtf_median"] for k, v in r.items() if isinstance(v, dict)}}
+                        for r in run_record.get("speed", []) if "error" not in r]
+    engines_all = pd.DataFrame(engine_rows).set_index(["model", "engine"])
+    engines = engines_all.loc["release model"]
+    display(engines_all.round(4))
 else:
     print(f"{export_bench} not found: no recorded engine speeds to show.")
 
@@ -871,9 +883,9 @@ if unseen_known and not runs.empty:
         parts.append("Without a control run (stage 1 fine-tuned the same way) part of each gain may be the "
                      "extra training rather than the option.")
 
-    def gained(row):  # its gain, and its own worth beside the control where there is one
+    def gained(row, named=True):  # its gain, and its own worth beside the control where there is one
         own = f", {worth[row['label']]:.1f} dB of it its own," if row["label"] in worth.index else ""
-        return f"({row['label']}) gains {row['gain_db']:.1f} dB over stage 1{own}"
+        return (f"({row['label']}) " if named else "") + f"gains {row['gain_db']:.1f} dB over stage 1{own}"
 
     def nothing_of_its_own(row):  # within a tenth of a dB of the control
         return row["label"] in worth.index and abs(worth[row["label"]]) < 0.1
@@ -901,7 +913,16 @@ if unseen_known and not runs.empty:
     if not taught.empty:
         pupil = taught.loc[taught["gain_db"].idxmax()]
         own = worth.get(pupil["label"])
-        if nothing_of_its_own(pupil):
+        if nothing_of_its_own(pupil) and not control.empty:
+            vs = variants.per_noise_against_control(runs, pupil["label"])
+            up, down = vs[vs >= 0.3], vs[vs <= -0.3]
+            verdict = ("so on average the teacher's outputs taught it nothing that the clean targets did not. The "
+                       "mean hides a trade, though: noise by noise against the control it gains 0.3 dB or more on "
+                       f"{len(up)} of the {len(vs)} unseen recordings (most on {vs.index[-1]}, {vs.iloc[-1]:+.1f} dB) "
+                       f"and loses as much on {len(down)} (most on {vs.index[0]}, {vs.iloc[0]:+.1f} dB): the student "
+                       "copies the teacher where a network of its size can, and is pulled away from the clean target "
+                       "where it cannot.")
+        elif nothing_of_its_own(pupil):
             verdict = ("so the teacher's outputs taught it nothing that the clean targets did not: the student "
                        "already reaches what its size allows on these targets.")
         elif own is not None and own < 0:
@@ -910,7 +931,8 @@ if unseen_known and not runs.empty:
         else:
             verdict = ("the only option here that helps at the small model's own latency and size; the teacher's "
                        "outputs are easier targets than the clean clips.")
-        parts.append(f"The distilled variant {gained(pupil)} with the same network and latency, " + verdict)
+        parts.append(f"The distilled variant {gained(pupil, named=pupil['label'] != 'distilled')} with the same "
+                     "network and latency, " + verdict)
     parts.append(f"The rest of the {distance:.1f} dB from stage 1 to the release model lies in capacity (the temporal "
                  f"blocks see each frame as {bottleneck['features']} numbers, and the network has "
                  f"{small.network.count_params():,} parameters against the U-Net's {model.network.count_params():,}) "

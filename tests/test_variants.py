@@ -59,3 +59,16 @@ def test_the_small_model_sees_each_frame_as_its_bottleneck_vector():
     assert variants.bottleneck_width(models.small_tcn((128, None, 1), channels=(8, 8, 8, 24)))["features"] == 8 * 24
     with pytest.raises(DataError, match="no per-frame feature vector"):
         variants.bottleneck_width(models.mask_unet((128, None, 1), base=4, depth=2))
+
+
+def test_a_variant_is_compared_with_the_control_noise_by_noise():
+    runs = variants.variant_runs([RESULTS.format(v) for v in ("centred0", "refine8")], CFG8)
+    diff = variants.per_noise_against_control(runs, "refine=8")
+    assert diff.is_monotonic_increasing and diff.index.str.match(r"(hu|sc)/").all() and len(diff) == 26
+    # weighted by clips like the unseen-noise mean, so the per-noise differences average to the runs' difference
+    clips = generalisation.load_recorded(RESULTS.format("refine8")).by_noise
+    clips = clips[clips["source"].isin(["so-digits", "so-sentences"]) & clips["noise"].isin(diff.index)
+                  & (clips["snr_db"] == 0) & (clips["method"] == "release model")].groupby("noise")["clips"].sum()
+    assert (diff * clips[diff.index]).sum() / clips.sum() == pytest.approx(runs["unseen_db"].iloc[1] - runs["unseen_db"].iloc[0])
+    with pytest.raises(DataError, match="need both the control run"):
+        variants.per_noise_against_control(runs[~runs["control"]], "refine=8")

@@ -100,3 +100,22 @@ def bottleneck_width(network) -> dict[str, int]:
             before = layer.input.shape  # (batch, frames, bands, channels)
             return {"bands": int(before[2]), "channels": int(before[3]), "features": int(layer.output.shape[-1])}
     raise DataError(f"{network.name} has no per-frame feature vector (not a small_tcn?).")
+
+
+def per_noise_against_control(runs: pd.DataFrame, label: str, *, snr_db: float = 0.0) -> pd.Series:
+    """Variant ``label``'s mean SI-SDR improvement minus the control's on each unseen noise recording
+    (chapter 9), speechocean762 test speakers at ``snr_db``, weighted by clips like
+    :func:`~digitdenoise.generalisation.unseen_noise_means`; sorted from the largest loss to the largest
+    gain. A mean near zero can hide gains on some recordings and losses on others: this shows which."""
+    control = runs[runs["control"]]
+    chosen = runs[runs["label"] == label]
+    if control.empty or chosen.empty:
+        raise DataError(f"need both the control run and the {label!r} run to compare them noise by noise.")
+
+    def per_noise(file):
+        t = generalisation.load_recorded(file).by_noise
+        t = t[t["source"].isin(["so-digits", "so-sentences"]) & t["noise"].str.match(r"(hu|sc)/")
+              & (t["snr_db"] == snr_db) & (t["method"] == "release model")]  # the variant: the run's --model-dir
+        return (t["si_sdri"] * t["clips"]).groupby(t["noise"]).sum() / t.groupby("noise")["clips"].sum()
+
+    return (per_noise(chosen["file"].iloc[0]) - per_noise(control["file"].iloc[0])).sort_values().rename("vs_control_db")
