@@ -816,10 +816,10 @@ trade
 # towards the truth. Here the student's output $\hat{s}$ is scored against the clean clip $s$ and against
 # the release model's output $t$ for the same noisy input,
 #
-# $$\mathcal{L} = (1 - w)\,\mathcal{L}_\text{SI-SDR}(s, \hat{s}) + w\,\mathcal{L}_\text{SI-SDR}(t, \hat{s}),
-# \qquad w = 0.5$$
+# $$\mathcal{L} = (1 - w)\,\mathcal{L}_\text{SI-SDR}(s, \hat{s}) + w\,\mathcal{L}_\text{SI-SDR}(t, \hat{s}),$$
 #
-# (`losses.DistillationLoss`, `digitdenoise train --teacher`). The teacher's output is a target that a
+# with the teacher's weight $w$ = {glue:text}`teacher_w` in the recorded run (`losses.DistillationLoss`,
+# `digitdenoise train --teacher --teacher-weight`). The teacher's output is a target that a
 # network can actually reach from that input, and it shows what the teacher learned to leave alone; the
 # clean term keeps the student from copying the teacher's mistakes. The network does not change, so neither
 # does the latency; training costs one teacher pass per batch more.
@@ -843,12 +843,14 @@ glue("small_bins", small.network.input_shape[1], display=False)
 glue("small_bottleneck", bottleneck["features"], display=False)
 glue("small_bands", bottleneck["bands"], display=False)
 glue("small_band_hz", f"{model.cfg.sample_rate / 2 / bottleneck['bands']:.0f}", display=False)
-stage2_info = json.loads((small_dir / "train_config.json").read_text()) if small_trained else {}
-stage2_config = stage2_info.get("train_config") or {}
-stage2_label = (variants.variant_label(stage2_config.get("network") or {}, stage2_config.get("teacher"))
-                if stage2_config.get("init_from") else None)  # the variant recipe that made stage 2, if any
+stage2_label = variants.made_as(small_dir)  # the variant recipe that fine-tuned stage 2, if any
 runs = variants.variant_runs(variant_files, model.cfg)  # recorded files only, in the parameter's order
 worth = variants.own_worth(runs)
+distilled_runs = runs[runs["teacher"] != ""]
+teacher_w = variants.teacher_weight(runs)
+glue("teacher_w", f"{teacher_w:g}" if teacher_w is not None else "(no distilled run recorded yet)", display=False)
+glue("distil_minutes", f"{distilled_runs['train_minutes'].iloc[0]:.0f} minutes on the recorded machine"
+     if not distilled_runs.empty else "twice as long as the other variants", display=False)
 stage1_unseen = float(runs["causal_db"].iloc[0]) if not runs.empty else np.nan  # every run scored stage 1
 la_rows = [{"model": "small model, stage 1 (trained from scratch)", "look-ahead (frames)": small_reach.lookahead,
             "latency (ms)": round(small_stream.latency_ms), unseen_col: round(stage1_unseen, 2)}]
@@ -1137,12 +1139,13 @@ else:
 #    model` the causal one). On which recordings does the refinement gain most? Compute each recording's
 #    share of energy in its five strongest STFT bins (`librosa.stft` of the file in the Hu test split) and
 #    check whether the gain follows it.
-# 10. **How much teacher?** The distilled variant weighs the teacher's output and the clean clip equally
-#     ($w = 0.5$). Before training anything, predict what $w = 1$ (the teacher alone) would do to the
+# 10. **How much teacher?** The distilled variant weighed the teacher's output by $w$ =
+#     {glue:text}`teacher_w` and the clean clip by $1 - w$. Before training anything, predict what $w = 1$ (the teacher alone) would do to the
 #     student on noises where the teacher itself does badly (find them in
 #     `generalisation.load_recorded("bench/results/generalisation.json").by_noise`: the release model's
 #     lowest means at 0 dB), and what $w = 0$ is (look at the control). Then check the loss arithmetic on
 #     three arrays of your own with `losses.DistillationLoss(w)(np.stack([clean, teacher], -1), estimate)`,
-#     and if you have an hour and a half, run the `digitdenoise train` command that
+#     and if you have the time (the recorded run took {glue:text}`distil_minutes`), run the
+#     `digitdenoise train` command that
 #     `make -n small-variants SMALL_VARIANTS=distil` prints, with `--teacher-weight 1.0` and a new `--out`
 #     folder, score it as the Makefile does and compare the two runs noise by noise.

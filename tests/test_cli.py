@@ -93,3 +93,14 @@ def test_denoise_engine_tflite_matches_keras_and_caches_its_export(tmp_path, dat
                             + common) == 2
     assert "tflite engine computes in float32" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_tflite_engine_refuses_what_it_cannot_run_by_name(tmp_path):
+    from digitdenoise.errors import DataError, ParameterError
+
+    with pytest.raises(ParameterError, match="engine='onnx': choose keras or tflite"):
+        inference.Enhancer(engine="onnx")
+    with pytest.raises(DataError, match=f"no saved model at {tmp_path}"):
+        inference.Enhancer(tmp_path, engine="tflite")  # an empty folder: nothing to convert
+    with pytest.raises(ParameterError, match="pass model_dir, not a loaded model"):
+        inference.Enhancer(model=object(), engine="tflite")

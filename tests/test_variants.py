@@ -72,3 +72,13 @@ def test_a_variant_is_compared_with_the_control_noise_by_noise():
     assert (diff * clips[diff.index]).sum() / clips.sum() == pytest.approx(runs["unseen_db"].iloc[1] - runs["unseen_db"].iloc[0])
     with pytest.raises(DataError, match="need both the control run"):
         variants.per_noise_against_control(runs[~runs["control"]], "refine=8")
+
+
+def test_a_checkpoint_names_the_variant_recipe_that_made_it(tmp_path):
+    release = ROOT / "models" / "release"
+    assert variants.made_as(release / "general-small_tcn") == "control"  # stage 2: stage 1 fine-tuned unchanged
+    assert variants.made_as(release / "general-small_tcn-stage1") is None  # trained from scratch
+    assert variants.made_as(tmp_path) is None  # no train_config.json
+    runs = variants.variant_runs([RESULTS.format(v) for v in ("centred0", "distil")], CFG8)
+    recorded = json.load(open(RESULTS.format("distil")))["model"]["train_config"]["teacher_weight"]
+    assert variants.teacher_weight(runs) == recorded and variants.teacher_weight(runs[runs["control"]]) is None

@@ -538,12 +538,20 @@ def unseen_noise_means(recorded: Recorded, *, snr_db: float = 0.0) -> pd.Series:
     ``hu/...``, and the cross-corpus Speech Commands set, ``sc/...``) with the speechocean762 test speakers at
     ``snr_db``: the condition of the first generalisation bar (chapter 6) and of the small model's bar
     (appendix 9). Weighted by clips, so it equals the mean over the clips."""
+    t = unseen_noise_cells(recorded, snr_db=snr_db)
+    weighted = (t["si_sdri"] * t["clips"]).groupby(t["method"]).sum() / t.groupby("method")["clips"].sum()
+    return weighted.rename("si_sdri")
+
+
+def unseen_noise_cells(recorded: Recorded, *, snr_db: float = 0.0) -> pd.DataFrame:
+    """The rows of ``recorded.by_noise`` that :func:`unseen_noise_means` averages (chapter 6, appendix 9): the
+    speechocean762 test speakers (digit strings and sentences) with each unseen non-speech noise recording
+    (``hu/...``, ``sc/...``) at ``snr_db``, one row per source, noise and method; a clear error if there are none."""
     t = recorded.by_noise
     t = t[t["source"].isin(["so-digits", "so-sentences"]) & t["noise"].str.match(r"(hu|sc)/") & (t["snr_db"] == snr_db)]
     if t.empty:
         raise DataError(f"the recorded benchmark has no unseen-noise cells at {snr_db:g} dB.")
-    weighted = (t["si_sdri"] * t["clips"]).groupby(t["method"]).sum() / t.groupby("method")["clips"].sum()
-    return weighted.rename("si_sdri")
+    return t
 
 
 def replay_cell(recorded: Recorded, data_home, source: str, noise: str, *, sr: int = 8000) -> Mixtures:

@@ -13,7 +13,6 @@ length. A suppression ``strength`` from 0 to 1 (:func:`apply_strength`) limits h
 from __future__ import annotations
 
 import io
-import json
 import re
 import threading
 from dataclasses import dataclass
@@ -212,9 +211,8 @@ class Enhancer:
             from .export import TFLiteDenoiser
 
             self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
-            info_file = self.model_dir / "train_config.json"
-            self.info = json.loads(info_file.read_text()) if info_file.is_file() else {}
-            self.model = TFLiteDenoiser.from_model_dir(self.model_dir)
+            self.model = TFLiteDenoiser.from_model_dir(self.model_dir)  # a clear error if there is no model
+            self.info = training.saved_info(self.model_dir)
         else:
             self.model_dir = Path(model_dir) if model_dir is not None else default_model_dir()
             self.model, self.info = training.load_denoiser(self.model_dir)

@@ -42,7 +42,7 @@ from .noise import NoiseSource, OnTheFlyMixer
 __all__ = [
     # defined here
     "VALIDATION_SCORE", "TrainConfig", "TrainResult", "TrainingData", "strategy", "train_model",
-    "recalibrate_batch_norm", "precise_batch_norm", "validation_si_sdr_improvement", "save_denoiser", "load_denoiser",
+    "recalibrate_batch_norm", "precise_batch_norm", "validation_si_sdr_improvement", "save_denoiser", "load_denoiser", "saved_info",
     "prepare_data", "train_or_reuse", "load_chapter5_models",
     # re-exported from losses.py
     "LOSSES", "CappedNegativeSiSdr", "DistillationLoss", "negative_si_sdr",
@@ -494,9 +494,14 @@ def load_denoiser(path: str | Path) -> tuple[models.Denoiser, dict]:
         model = keras.models.load_model(model_file)
     except Exception as exc:  # keras raises many types for a broken archive
         raise DataError(f"{model_file} cannot be loaded as a denoiser ({type(exc).__name__}: {exc}).") from None
-    info_file = model_file.parent / "train_config.json"
-    info = json.loads(info_file.read_text()) if info_file.is_file() else {}
-    return model, info
+    return model, saved_info(model_file.parent)
+
+
+def saved_info(folder: str | Path) -> dict:
+    """A saved model folder's ``train_config.json`` (recipe, parameters, training time), or ``{}`` where it
+    has none (chapters 5-9; :func:`load_denoiser` returns it beside the model)."""
+    info_file = Path(folder) / "train_config.json"
+    return json.loads(info_file.read_text()) if info_file.is_file() else {}
 
 
 @dataclasses.dataclass

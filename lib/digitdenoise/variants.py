@@ -9,6 +9,7 @@ without changing it; an option's own worth is a variant's gain minus the control
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Sequence
 
@@ -102,6 +103,28 @@ def bottleneck_width(network) -> dict[str, int]:
     raise DataError(f"{network.name} has no per-frame feature vector (not a small_tcn?).")
 
 
+def made_as(model_dir: str | Path) -> str | None:
+    """The variant label of the recipe that fine-tuned the saved ``small_tcn`` in ``model_dir`` (chapter 9):
+    ``"control"`` for a plain fine-tune, ``"distilled"`` with a teacher, ``"centred=5"`` and so on; None for
+    a model trained from scratch or a folder without a ``train_config.json``."""
+    info_file = Path(model_dir) / "train_config.json"
+    if not info_file.is_file():
+        return None
+    config = json.loads(info_file.read_text()).get("train_config") or {}
+    if not config.get("init_from"):
+        return None
+    return variant_label(config.get("network") or {}, config.get("teacher"))
+
+
+def teacher_weight(runs: pd.DataFrame) -> float | None:
+    """The teacher weight of the first distilled run in ``runs`` (chapter 9), read from its recorded
+    configuration; None without one."""
+    for file in runs.loc[runs["teacher"] != "", "file"]:
+        config = json.loads(Path(file).read_text())["model"].get("train_config") or {}
+        return float(config["teacher_weight"])  # recorded with every teacher (TrainConfig.to_dict)
+    return None
+
+
 def per_noise_against_control(runs: pd.DataFrame, label: str, *, snr_db: float = 0.0) -> pd.Series:
     """Variant ``label``'s mean SI-SDR improvement minus the control's on each unseen noise recording
     (chapter 9), speechocean762 test speakers at ``snr_db``, weighted by clips like
@@ -112,10 +135,9 @@ def per_noise_against_control(runs: pd.DataFrame, label: str, *, snr_db: float =
     if control.empty or chosen.empty:
         raise DataError(f"need both the control run and the {label!r} run to compare them noise by noise.")
 
-    def per_noise(file):
-        t = generalisation.load_recorded(file).by_noise
-        t = t[t["source"].isin(["so-digits", "so-sentences"]) & t["noise"].str.match(r"(hu|sc)/")
-              & (t["snr_db"] == snr_db) & (t["method"] == "release model")]  # the variant: the run's --model-dir
+    def per_noise(file):  # the variant is the run's --model-dir, "release model" in its tables
+        t = generalisation.unseen_noise_cells(generalisation.load_recorded(file), snr_db=snr_db)
+        t = t[t["method"] == "release model"]
         return (t["si_sdri"] * t["clips"]).groupby(t["noise"]).sum() / t.groupby("noise")["clips"].sum()
 
     return (per_noise(chosen["file"].iloc[0]) - per_noise(control["file"].iloc[0])).sort_values().rename("vs_control_db")
