@@ -59,18 +59,18 @@ def test_best_model_trains_end_to_end_on_si_sdr(data_home, tmp_path):
 
 def test_a_seed_can_train_on_the_waveform_si_sdr_loss_instead_of_its_own(data_home, tmp_path):
     w, speakers, vn, v = _small(data_home)
-    tcfg = training.TrainConfig(model="report_cae", loss="si_sdr", epochs=1, batch_size=8, seed=3,
+    tcfg = training.TrainConfig(model="minimal_cae", loss="si_sdr", epochs=1, batch_size=8, seed=3,
                                 kinds=("white", "pink", "babble"))
-    assert tcfg.loss_name == "si_sdr" and training.TrainConfig(model="report_cae").loss_name == "mse"
+    assert tcfg.loss_name == "si_sdr" and training.TrainConfig(model="minimal_cae").loss_name == "bce"
     result = training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, tmp_path / "r", speakers=speakers,
                                   verbose=0)
     # trained end to end: the validation loss is the negative SI-SDR of the denoised waveforms
     expected = float(np.mean(training.negative_si_sdr(v, result.model(vn)).numpy()))
     assert abs(float(result.history["val_loss"].iloc[0]) - expected) < 1e-3
     info = json.loads((tmp_path / "r" / "train_config.json").read_text())
-    assert info["train_config"]["loss"] == "si_sdr" and info["model"] == "report_cae"
+    assert info["train_config"]["loss"] == "si_sdr" and info["model"] == "minimal_cae"
     # a run without the option keeps the fingerprint it had before the option existed
-    assert "loss" not in training.TrainConfig(model="report_cae").to_dict()
+    assert "loss" not in training.TrainConfig(model="minimal_cae").to_dict()
     with pytest.raises(training.ParameterError, match="loss"):
         training.TrainConfig(model="report_cae", loss="l1")
 
@@ -96,7 +96,8 @@ def test_precise_batch_norm_sets_the_moving_statistics_to_the_average_over_the_b
 
 def test_precise_batch_norm_runs_in_the_trainer_and_records_both_scores(data_home, tmp_path):
     w, speakers, vn, v = _small(data_home)
-    tcfg = training.TrainConfig(model="report_cae", loss="si_sdr", precise_bn_batches=2, epochs=1, batch_size=8,
+    # the U-Net's layers at a fraction of their size: batch normalisation at every level, a quick graph
+    tcfg = training.TrainConfig(model="mask_unet", network=SMALL_UNET, precise_bn_batches=2, epochs=1, batch_size=8,
                                 seed=3, kinds=("white", "pink", "babble"))
     result = training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, tmp_path / "p", speakers=speakers,
                                   verbose=0)
@@ -131,6 +132,22 @@ def test_precise_batch_norm_runs_in_the_trainer_and_records_both_scores(data_hom
     lengths = np.full(len(v), v.shape[-1])
     as_saved = evaluation.si_sdr_table(v, vn, training.denoise_batch(untouched, vn), lengths)["si_sdr_improvement"].mean()
     assert abs(score - as_saved) > 1e-4  # the statistics changed the output
+
+
+def test_the_validation_score_counts_only_the_pairs_with_added_noise(data_home):
+    from digitdenoise import models
+
+    _, _, noisy, clean = _small(data_home)
+    model = models.build_denoiser("mask_unet", CFG, **SMALL_UNET)
+    rng = np.random.default_rng(1)
+    for weights in model.network.weights:  # away from the identity mask, so the score is not zero anyway
+        weights.assign(weights.numpy() + rng.normal(scale=0.05, size=weights.shape).astype(np.float32))
+    alone = training.validation_si_sdr_improvement(model, noisy, clean)
+    with_clean = training.validation_si_sdr_improvement(model, np.concatenate([noisy, clean[:2]]),
+                                                        np.concatenate([clean, clean[:2]]))
+    assert np.isfinite(alone) and abs(alone) > 0.01
+    assert with_clean == pytest.approx(alone, abs=1e-6)  # the clean inputs neither add nor subtract
+    assert np.isnan(training.validation_si_sdr_improvement(model, clean[:2], clean[:2]))
 
 
 def test_network_options_are_part_of_a_runs_configuration():

@@ -438,11 +438,22 @@ def recalibrate_batch_norm(network: keras.Model, batches) -> int:
 def validation_si_sdr_improvement(model: models.Denoiser, noisy: np.ndarray, clean: np.ndarray) -> float:
     """Mean SI-SDR improvement in dB of ``model`` on fixed-length validation pairs (chapter 5): the one
     unit in which every model's learning curve can be compared, whatever loss it trains on. The trainer
-    records it after every epoch (the history's ``val_si_sdr_improvement_db``)."""
+    records it after every epoch (the history's ``val_si_sdr_improvement_db``).
+
+    Only the pairs with added noise count: a pair whose input is its clean clip itself (the general
+    recipe's ``clean`` kind, which teaches the model to leave speech alone) has no noise to remove, and
+    its input SI-SDR is unbounded, so its "improvement" would be a large negative number that says nothing
+    about denoising. How a model treats clean speech is measured by the no-added-noise condition of the
+    generalisation benchmark (chapter 6) instead. NaN when no pair has added noise."""
     from .metrics import si_sdr_db
 
-    estimate = denoise_batch(model, noisy)
-    return float(np.mean([si_sdr_db(c, e) - si_sdr_db(c, n) for c, e, n in zip(clean, estimate, noisy)]))
+    noisy, clean = np.asarray(noisy), np.asarray(clean)
+    with_noise = np.array([not np.array_equal(n, c) for n, c in zip(noisy, clean)], dtype=bool)
+    if not with_noise.any():
+        return float("nan")
+    estimate = denoise_batch(model, noisy[with_noise])
+    return float(np.mean([si_sdr_db(c, e) - si_sdr_db(c, n)
+                          for c, e, n in zip(clean[with_noise], estimate, noisy[with_noise])]))
 
 
 def _update_average(averaged, trainable, make, state: dict, target: Path, val_ds, tcfg: TrainConfig):
