@@ -82,3 +82,10 @@ def release_model():
     if not (path / "model.keras").is_file():
         pytest.fail(f"the release checkpoint {path} is missing", pytrace=False)
     return training.load_denoiser(path)[0]
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The chapter smoke runs first: they are the longest file (the two smoke books and the strict build),
+    so under ``pytest -n 2 --dist loadfile`` (``make test``) one worker starts them at once while the other
+    works through the unit tests, instead of picking them up after the files that sort before them."""
+    items.sort(key=lambda item: item.nodeid.split("::")[0] != "tests/test_notebooks.py")

@@ -24,10 +24,19 @@ def _book_copy(dest):
     return dest
 
 
+# The chapters the AudioMNIST sample runs: those whose work depends on the corpus or its 16 kHz rate
+# (its speaker metadata, features, noise, the zoo trained at 16 kHz, evaluation with wide-band PESQ, the
+# attribute analysis). Chapter 8 runs the same explorer code on chapter 5's models whatever the corpus, and
+# chapter 9 times the 8 kHz release model on FSDD clips when the corpus has another rate: the FSDD smoke
+# book runs both, and leaving them out here keeps CI within its ten minutes.
+AUDIOMNIST_CHAPTERS = tuple(c for c in runner.CHAPTERS if c.number <= 7)
+
+
 @pytest.fixture(scope="module")
 def audiomnist_sample_run(tmp_path_factory, data_home):
-    """Every chapter in the smoke profile on the AudioMNIST sample (16 kHz), started in a separate process
-    before the FSDD smoke book so that the two runs share the machine's cores instead of taking turns.
+    """Chapters 1-7 in the smoke profile on the AudioMNIST sample (16 kHz; :data:`AUDIOMNIST_CHAPTERS`),
+    started in a separate process before the FSDD smoke book so that the two runs share the machine's
+    cores instead of taking turns.
     Each run's kernels keep their own numba cache (``NUMBA_CACHE_DIR``): in a fresh environment two kernels
     compiling the same librosa function (``librosa.yin`` in chapter 3) at the same moment would otherwise
     write one cache file together, and a kernel that reads it half-written dies."""
@@ -35,6 +44,7 @@ def audiomnist_sample_run(tmp_path_factory, data_home):
     log = open(tmp / "run.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "digitdenoise.cli", "run", "--profile", "smoke",
                              "--dataset", "audiomnist-sample", "--artifacts", str(tmp / "artifacts"),
+                             "--chapters", ",".join(str(c.number) for c in AUDIOMNIST_CHAPTERS),
                              "--out", str(tmp / "chapters")], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, "DIGITDENOISE_DATA_HOME": str(data_home),
                                  "NUMBA_CACHE_DIR": str(tmp / "numba-cache")})
@@ -103,8 +113,8 @@ def test_chapters_run_on_the_audiomnist_sample(audiomnist_sample_run):
     code = proc.wait(timeout=1200)
     log = (tmp / "run.log").read_text()
     assert code == 0, f"the AudioMNIST-sample run failed:\n{log[-3000:]}"
-    assert all((tmp / "chapters" / f"{c.slug}.ipynb").is_file() for c in runner.CHAPTERS)
-    assert log.count("done in") == len(runner.CHAPTERS), log[-3000:]
+    assert all((tmp / "chapters" / f"{c.slug}.ipynb").is_file() for c in AUDIOMNIST_CHAPTERS)
+    assert log.count("done in") == len(AUDIOMNIST_CHAPTERS) == 7, log[-3000:]
 
 
 def test_strict_build_fails_on_a_broken_reference(tmp_path):
