@@ -21,13 +21,14 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 STAMP     := $(VENV)/.installed-stamp
 DD        := $(VENV)/bin/digitdenoise
 
-.PHONY: help install browser book chapters build smoke test clean distclean release-model release-model-fsdd small-variants \
+.PHONY: help install browser book chapters build smoke test test-audiomnist clean distclean release-model release-model-fsdd small-variants \
 	bench bench-quality bench-generalisation folds ablation instrument downstream release-zoo release-zoo-si-sdr report-metric bench-generalisation-small bench-small release-small release-model-dualpath \
 	bench-generalisation-stages
 
 help:
 	@echo "make book     run every chapter ($(PROFILE) profile, $(DATASET)) and build book/_build/html"
 	@echo "make test     unit tests + smoke run of every chapter + strict book build"
+	@echo "make test-audiomnist  every chapter in the smoke profile on the AudioMNIST sample (16 kHz)"
 	@echo "make smoke    run every chapter in the smoke profile and build the book (quick look)"
 	@echo "variables: PROFILE=smoke|default|full DATASET=fsdd|audiomnist DATA_HOME=/path/to/data"
 
@@ -64,6 +65,10 @@ browser:
 # OpenMP's) would otherwise spin-wait against each other (measured: 560 s instead of 623 s on 2 cores).
 test: install browser
 	TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 --dist loadfile
+
+# every chapter in the smoke profile on the AudioMNIST sample (16 kHz); make test runs chapters 1-4 of it
+test-audiomnist: install
+	DIGITDENOISE_TEST_AUDIOMNIST_CHAPTERS=all $(PY) -m pytest tests/test_notebooks.py -k audiomnist_sample
 
 clean:
 	rm -rf book/_build book/chapters artifacts .pytest_cache .hypothesis

@@ -420,3 +420,29 @@ def test_a_student_trains_towards_its_teachers_output(data_home, tmp_path):
     with pytest.raises(training.ParameterError, match="trained on other features"):
         training.train_model(long_clips, noise.NoiseSource(8000), long_clips[:2], long_clips[:2], other, tcfg,
                              tmp_path / "bad", verbose=0)
+
+
+def test_a_model_trains_and_is_scored_at_16_khz_on_the_audiomnist_sample(data_home, tmp_path, sample_table):
+    """The path of the full profile (AudioMNIST at 16 kHz), end to end on the sample's real clips: 16 kHz
+    features, a seed model trained and reloaded at that rate, and chapter 6's scoring with wide-band PESQ."""
+    from digitdenoise import evaluation, metrics
+
+    cfg = features.FeatureConfig.for_sample_rate(16000, duration_s=0.5)
+    assert (cfg.n_fft, cfg.hop_length) == (512, 128)
+    clean, _ = data.load_waveforms(sample_table, 16000, cfg.n_samples, cache=False)
+    val_clean = clean[:2]
+    val_noisy = np.stack([noise.mix_at_snr(c, noise.coloured_noise("pink", c.size, i), 0)[0]
+                          for i, c in enumerate(val_clean)])
+    tcfg = training.TrainConfig(model="minimal_cae", epochs=1, batch_size=4, seed=0, kinds=("white", "pink"))
+    training.train_model(clean, noise.NoiseSource(16000), val_noisy, val_clean, cfg, tcfg, tmp_path / "m",
+                         speakers=list(sample_table["speaker"]), verbose=0)
+    model, _ = training.load_denoiser(tmp_path / "m")
+    assert model.cfg.sample_rate == 16000 and model.cfg.n_fft == 512
+    methods, _ = evaluation.standard_methods(cfg, {"minimal_cae": model}, peers=[], classical=False)
+    lengths = np.full(len(val_clean), cfg.n_samples)
+    table, _ = evaluation.evaluate_methods(methods, val_clean, val_noisy, lengths, sample_table.iloc[:2], 16000)
+    assert set(table["method"]) == {"noisy input", "minimal_cae", "oracle IRM", "oracle PSM"}
+    assert metrics.pesq_mode(16000) == "wb"
+    oracle = table[table["method"] == "oracle IRM"]
+    assert np.isfinite(oracle["pesq"]).all() and (oracle["pesq"] > oracle["pesq_in"]).all()
+    assert np.isfinite(table["si_sdr_improvement"]).all()
