@@ -917,9 +917,10 @@ if unseen_known and not runs.empty:
         own = worth.get(pupil["label"])
         if nothing_of_its_own(pupil) and not control.empty:
             vs = variants.per_noise_against_control(runs, pupil["label"])
-            up, down = vs[vs >= 0.3], vs[vs <= -0.3]
+            step_db = 0.3  # a gain or loss this large on one recording counts as one
+            up, down = vs[vs >= step_db], vs[vs <= -step_db]
             verdict = ("so on average the teacher's outputs taught it nothing that the clean targets did not. The "
-                       "mean hides a trade, though: noise by noise against the control it gains 0.3 dB or more on "
+                       f"mean hides a trade, though: noise by noise against the control it gains {step_db:g} dB or more on "
                        f"{len(up)} of the {len(vs)} unseen recordings (most on {vs.index[-1]}, {vs.iloc[-1]:+.1f} dB) "
                        f"and loses as much on {len(down)} (most on {vs.index[0]}, {vs.iloc[0]:+.1f} dB): the student "
                        "copies the teacher where a network of its size can, and is pulled away from the clean target "

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .config import DATASET_NAMES, PROFILES
 from .errors import DigitDenoiseError, ParameterError
+from .inference import ENGINES  # no TensorFlow at import, so --help stays quick
 
 
 def _add_run_args(p: argparse.ArgumentParser) -> None:
@@ -350,7 +351,7 @@ def _denoise_parser() -> argparse.ArgumentParser:
                    help="suppression strength from 0 (the input unchanged) to 1 (the model's full suppression, "
                         "the default): mixes (1-S)^3 of the input back in, so no bin loses more than "
                         "60*log10(1/(1-S)) dB, e.g. 18 dB at 0.5 (chapter 8)")
-    p.add_argument("--engine", default="keras", choices=("keras", "tflite"), help=ENGINE_HELP)
+    p.add_argument("--engine", default="keras", choices=ENGINES, help=ENGINE_HELP)
     return p
 
 
@@ -367,7 +368,7 @@ def _serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-guard", action="store_true",
                    help="always return the model's output (default: pass the input through where the model "
                         "finds almost nothing to remove, the do-no-harm guard of chapter 6)")
-    p.add_argument("--engine", default="keras", choices=("keras", "tflite"), help=ENGINE_HELP)
+    p.add_argument("--engine", default="keras", choices=ENGINES, help=ENGINE_HELP)
     return p
 
 

@@ -107,10 +107,9 @@ def made_as(model_dir: str | Path) -> str | None:
     """The variant label of the recipe that fine-tuned the saved ``small_tcn`` in ``model_dir`` (chapter 9):
     ``"control"`` for a plain fine-tune, ``"distilled"`` with a teacher, ``"centred=5"`` and so on; None for
     a model trained from scratch or a folder without a ``train_config.json``."""
-    info_file = Path(model_dir) / "train_config.json"
-    if not info_file.is_file():
-        return None
-    config = json.loads(info_file.read_text()).get("train_config") or {}
+    from .training import saved_info
+
+    config = saved_info(model_dir).get("train_config") or {}
     if not config.get("init_from"):
         return None
     return variant_label(config.get("network") or {}, config.get("teacher"))
