@@ -845,6 +845,28 @@ fig.colorbar(img, ax=axes, format="%+.0f dB", shrink=0.9)
 fig.suptitle(f"Worst cell: {worst_cell['noise']}, {worst_cell['source']}, {worst_cell['snr_db']:+g} dB")
 plt.show()
 
+# %% tags=["remove-cell"]
+same_cell = recorded.by_noise[(recorded.by_noise["noise"] == worst_cell["noise"])
+                              & (recorded.by_noise["source"] == worst_cell["source"])
+                              & (recorded.by_noise["snr_db"] == worst_cell["snr_db"])].set_index("method")["si_sdri"]
+dfn_cell, nr_cell = same_cell.get("DeepFilterNet3"), same_cell.get("noisereduce (stationary)")
+peer_reading = []
+if dfn_cell is not None:
+    peer_reading.append(
+        f"DeepFilterNet3, a larger network trained on far more voices and noises, also makes this cell worse "
+        f"({dfn_cell:+.1f} dB): the failure follows from what the noise is, not only from this model's training"
+        if dfn_cell < 0 else f"DeepFilterNet3, a larger network trained on far more voices and noises, gains "
+        f"{dfn_cell:+.1f} dB here, so more training data can teach a model to reject such a sound")
+if nr_cell is not None:
+    peer_reading.append(f"stationary spectral gating (`noisereduce`), which knows nothing about voices and only "
+                        f"subtracts the noise's average spectrum, {'gains' if nr_cell >= 0 else 'changes it by'} "
+                        f"{nr_cell:+.1f} dB")
+glue("worst_cell_peers", Markdown("In the same cell of the recorded run, " + "; ".join(peer_reading) + "."
+                                  if peer_reading else ""), display=False)
+
+# %% [markdown]
+# {glue:md}`worst_cell_peers`
+
 # %% [markdown]
 # ## Downstream: does denoising help recognise the digit?
 #
@@ -1183,3 +1205,8 @@ rm_rows.round(2) if len(rm_rows) else print("no recorded report-metric run: make
 # 4. **Read the generalisation table.** In the recorded benchmark, find the noise family where the release
 #    model is furthest from the oracle IRM at 0 dB, and play it in the worst-case row. What kind of sound is
 #    it, and which ingredient of the general recipe (chapter 4) comes closest to it?
+# 5. **A louder digit against a voiced noise.** The worst cell above is replayed with
+#    `generalisation.replay_cell(recorded, run.data_home, source, noise)`; its `table` has an `snr_db`
+#    column for every SNR of the benchmark. Draw {numref}`fig-worst-cell` again for the same utterance at
+#    +5 dB. Once the digit is the louder harmonic sound, which voice does the model keep? Compare with the
+#    competing-talker table at the same SNR.
