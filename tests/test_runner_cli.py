@@ -29,6 +29,49 @@ def test_a_failing_chapter_names_the_error_and_writes_no_output(tmp_path):
     assert (tmp_path / "failed" / "01_speakers.ipynb").is_file()
 
 
+def _timed_chapter(log, extra=""):
+    return ('# %% tags=["parameters"]\nx = 1\n\n# %%\nimport time\nstart = time.time()\n' + extra
+            + f'time.sleep(1.0)\nopen({str(log)!r}, "a").write(f"{{__name__}} {{start}} {{time.time()}}\\n")\n')
+
+
+def test_chapters_one_to_four_run_side_by_side_and_the_chain_waits_for_them(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    slugs = [c.slug for c in runner.select_chapters("1,2,3,4,5")]
+    for slug in slugs:
+        log = tmp_path / f"{slug}.log"
+        (tmp_path / "notebooks" / f"{slug}.py").write_text(_timed_chapter(log))
+    timings = runner.run_chapters(tmp_path, tmp_path / "out", {"x": 2}, chapters="5,1,2,3,4", jobs=2,
+                                  timings_file=tmp_path / "t.json", echo=lambda *_: None)
+    spans = {slug: tuple(float(v) for v in (tmp_path / f"{slug}.log").read_text().split()[1:]) for slug in slugs}
+    first_four = [spans[s] for s in slugs[:4]]
+    overlapping = sum(a[0] < b[1] and b[0] < a[1] for i, a in enumerate(first_four) for b in first_four[i + 1:])
+    assert overlapping >= 2  # two lanes: each of chapters 1-4 shared the machine with another
+    assert spans[slugs[4]][0] > max(end for _, end in first_four)  # chapter 5 started after all four ended
+    assert [t["chapter"] for t in timings] == [1, 2, 3, 4, 5]
+    assert [c["chapter"] for c in json.loads((tmp_path / "t.json").read_text())["chapters"]] == [1, 2, 3, 4, 5]
+    for slug in slugs:
+        (tmp_path / f"{slug}.log").unlink()
+    runner.run_chapters(tmp_path, tmp_path / "out", {"x": 2}, chapters="1,2", jobs=1, echo=lambda *_: None)
+    (_, end1), (start2, _) = (tuple(float(v) for v in (tmp_path / f"{s}.log").read_text().split()[1:])
+                              for s in slugs[:2])
+    assert start2 > end1  # jobs=1: one after the other
+
+
+def test_a_chapter_failing_beside_another_lets_it_finish_and_is_named(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    slugs = [c.slug for c in runner.select_chapters("1,2")]
+    (tmp_path / "notebooks" / f"{slugs[0]}.py").write_text(_timed_chapter(tmp_path / "one.log"))
+    (tmp_path / "notebooks" / f"{slugs[1]}.py").write_text(
+        '# %% tags=["parameters"]\nx = 1\n\n# %%\nraise ValueError("boom beside chapter 1")\n')
+    with pytest.raises(runner.ChapterError, match="02_snr.py failed in cell .*boom beside chapter 1"):
+        runner.run_chapters(tmp_path, tmp_path / "out", {"x": 2}, chapters="1,2", jobs=2,
+                            failed_dir=tmp_path / "failed", echo=lambda *_: None)
+    assert (tmp_path / "out" / f"{slugs[0]}.ipynb").is_file() and (tmp_path / "one.log").is_file()
+    assert not (tmp_path / "out" / f"{slugs[1]}.ipynb").exists()
+    with pytest.raises(ParameterError, match="jobs"):
+        runner.run_chapters(tmp_path, tmp_path / "out", {"x": 2}, chapters="1", jobs=0, echo=lambda *_: None)
+
+
 def test_chapter_parameters_are_injected(tmp_path):
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "notebooks" / "02_snr.py").write_text(

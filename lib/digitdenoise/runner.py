@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ._io import atomic_path, write_json
-from .config import check_choice
+from .config import check_choice, check_number
 from .errors import DigitDenoiseError, ParameterError
 
 
@@ -215,20 +215,35 @@ def parse_parameter(text: str) -> Any:
         return text
 
 
+# Chapters that read only the data and write nothing a later chapter reads: they may run side by side.
+# Chapters 5-8 form a chain through the artifacts folder (5's models -> 6's per-clip results -> 7; 8 reads
+# 5's models), and appendix 9 times models, so it never shares the machine with another chapter.
+INDEPENDENT_CHAPTERS = frozenset({1, 2, 3, 4})
+
+
 def run_chapters(root: Path, out_dir: Path, parameters: dict[str, Any], *, chapters: str | None = None,
                  failed_dir: Path | None = None, timings_file: Path | None = None,
-                 echo=print, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Execute the selected chapters in order with the same parameters; returns and optionally saves
-    the time each took. Used by ``make book`` and the smoke tests. The timings file keeps the latest
-    time of every chapter run with these parameters, so running a few chapters updates only theirs.
+                 echo=print, extra: dict[str, Any] | None = None, jobs: int = 2) -> list[dict[str, Any]]:
+    """Execute the selected chapters with the same parameters; returns and optionally saves the time
+    each took. Used by ``make book`` and the smoke tests. The timings file keeps the latest time of
+    every chapter run with these parameters, so running a few chapters updates only theirs.
+
+    Chapters 1-4 (:data:`INDEPENDENT_CHAPTERS`) run ``jobs`` at a time (each in its own kernel; mostly
+    single-threaded work, so on two cores two of them take little longer than one), then the others in
+    order, one at a time. A chapter's time is its own wall time, so times of chapters that ran side by
+    side overlap. If a chapter fails, the ones already running finish, and the first failure (in chapter
+    order) is raised. ``jobs=1`` runs every chapter in order.
 
     ``extra`` (``digitdenoise run -p NAME VALUE``) sets chapter parameters beyond the common ones; each
     goes only to the selected chapters whose parameters cell has that name, and a name no selected
     chapter has is an error that lists the names they do have."""
+    from concurrent.futures import ThreadPoolExecutor
+
     root = Path(root)
     notebooks = root / "notebooks"
     if not notebooks.is_dir():
         raise ParameterError(f"no notebooks/ folder under {root}; run from the repository root or pass --root.")
+    jobs = check_number("jobs", jobs, minimum=1, integer=True)
     selected = select_chapters(chapters)
     known = {c.number: chapter_parameters(notebooks / c.source_name) for c in selected}
     for name in extra or {}:
@@ -236,17 +251,34 @@ def run_chapters(root: Path, out_dir: Path, parameters: dict[str, Any], *, chapt
             have = sorted(set().union(*known.values()))
             raise ParameterError(f"-p {name}: no selected chapter has a parameter of that name; they have "
                                  f"{', '.join(have)}.")
-    timings = []
-    for chapter in selected:
+
+    def one(chapter: Chapter) -> dict[str, Any]:
         mine = {**parameters, **{k: v for k, v in (extra or {}).items() if k in known[chapter.number]}}
         echo(f"[chapter {chapter.number}] {chapter.title} ...")
         seconds = execute_chapter(notebooks / chapter.source_name, Path(out_dir) / chapter.output_name,
                                   mine, cwd=root, failed_dir=failed_dir,
                                   log_dir=failed_dir.parent if failed_dir is not None else None)
         echo(f"[chapter {chapter.number}] done in {seconds:.1f} s")
-        timings.append({"chapter": chapter.number, "slug": chapter.slug, "seconds": round(seconds, 2)})
+        return {"chapter": chapter.number, "slug": chapter.slug, "seconds": round(seconds, 2)}
+
+    timings = []
+
+    def record(entry: dict[str, Any]) -> None:
+        timings.append(entry)
         if timings_file is not None:
-            _merge_timings(Path(timings_file), parameters, timings[-1])
+            _merge_timings(Path(timings_file), parameters, entry)
+
+    side_by_side = [c for c in selected if c.number in INDEPENDENT_CHAPTERS] if jobs > 1 else []
+    if len(side_by_side) > 1:
+        with ThreadPoolExecutor(min(jobs, len(side_by_side))) as pool:
+            futures = [pool.submit(one, c) for c in side_by_side]
+        for future in futures:  # all have finished here; the first failure in chapter order is raised
+            record(future.result())
+    else:
+        side_by_side = []
+    for chapter in selected:
+        if chapter not in side_by_side:
+            record(one(chapter))
     return timings
 
 
