@@ -499,8 +499,9 @@ for label, folder in retrained.items():
     own_q, new_q = own.get("quality bar, SI-SDR impr. (dB)"), new.get("quality bar, SI-SDR impr. (dB)")
     change = new["SI-SDR improvement (dB)"] - own["SI-SDR improvement (dB)"]
     # was the own-loss model only let down by its statistics? re-estimate them as the retrained run did (on
-    # at most 10 batches: a mean over 160 clips is already steady, and each batch costs the build a second)
-    check_batches = min(10, retrained_cfg["precise_bn_batches"])
+    # at most 5 batches: a mean over 80 clips of about 125 frames each is already steady, and each batch costs
+    # the build a second)
+    check_batches = min(5, retrained_cfg["precise_bn_batches"])
     own_recal = zoo.score_with_precise_bn(result_dirs[seed_name], prepared, lengths=lengths, seed=run.seed,
                                           batches=check_batches, batch_size=retrained_cfg["batch_size"])
     verdict = (f"with its batch-norm statistics re-estimated the same way (here on {check_batches} training batches "

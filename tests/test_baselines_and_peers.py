@@ -88,6 +88,21 @@ def test_estoi_on_concatenations(clips):
     assert list(table["speaker"]) == ["a", "b"] and np.allclose(table["estoi"], 1.0)
 
 
+def test_estoi_by_method_scores_every_condition_and_method_in_order_with_threads(clips):
+    _, clean, lengths = clips
+    speakers = ["a"] * 6 + ["b"] * 6
+    estimates = {"white": {"clean": clean, "noisy": _white(clean, lengths, -5.0)},
+                 "pink": {"noisy": _white(clean, lengths, 5.0)}}
+    threaded = evaluation.estoi_by_method(estimates, clean, lengths, speakers, SR, workers=2)
+    assert list(zip(threaded["noise"], threaded["method"])) == [("white", "clean"), ("white", "noisy"), ("pink", "noisy")]
+    assert np.allclose(threaded["ESTOI"].iloc[0], 1.0) and threaded["ESTOI"].iloc[1] < threaded["ESTOI"].iloc[2] < 1.0
+    assert (threaded["speakers"] == 2).all()
+    serial = evaluation.estoi_by_method(estimates, clean, lengths, speakers, SR, workers=1)
+    pd.testing.assert_frame_equal(threaded, serial)
+    one = evaluation.estoi_by_speaker(clean, estimates["pink"]["noisy"], lengths, speakers, SR)
+    assert threaded["ESTOI"].iloc[2] == pytest.approx(one["estoi"].mean())
+
+
 # ---------------------------------------------------------------- classical baselines and oracles
 @pytest.mark.parametrize("rule", ["wiener", "mmse_stsa"])
 def test_statistical_gain_improves_white_noise(clips, rule):

@@ -112,6 +112,20 @@ def test_scores_of_the_input_are_its_own_and_improvement_is_the_difference():
         generalisation.score_signals(clean, [clean[0][:100]], noisy, SR)
 
 
+def test_scores_computed_on_two_threads_equal_the_serial_ones():
+    rng = np.random.default_rng(4)
+    t = np.arange(8000) / SR
+    clean = [(0.3 * np.sin(2 * np.pi * f * t) * (t < 0.7)).astype(np.float32) for f in (150, 220, 330, 95)]
+    noisy = [c + s * rng.standard_normal(8000).astype(np.float32) for c, s in zip(clean, (0.02, 0.05, 0.1, 0.2))]
+    estimates = [c + 0.5 * (x - c) for c, x in zip(clean, noisy)]
+    threaded = generalisation.score_signals(clean, estimates, noisy, SR, workers=2)
+    serial = generalisation.score_signals(clean, estimates, noisy, SR, workers=1)
+    pd.testing.assert_frame_equal(threaded, serial)
+    assert list(threaded.columns[:3]) == ["si_sdr", "pesq", "estoi"]
+    assert np.allclose(threaded["si_sdr_improvement"], 20 * np.log10(2), atol=0.1)  # half the noise amplitude: +6 dB
+    assert threaded["estoi"].notna().all()
+
+
 def test_scores_are_cached_per_method_version_and_mixtures(speech, tmp_path, monkeypatch):
     monkeypatch.setenv("DIGITDENOISE_CACHE", str(tmp_path))
     rng = np.random.default_rng(1)

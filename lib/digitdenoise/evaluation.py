@@ -237,6 +237,27 @@ def estoi_by_speaker(clean: np.ndarray, estimate: np.ndarray, lengths: np.ndarra
     return pd.DataFrame(rows)
 
 
+def estoi_by_method(estimates: dict[str, dict[str, np.ndarray]], clean: np.ndarray, lengths: np.ndarray,
+                    speakers: Sequence[str], sr: int, *, workers: int = 2) -> pd.DataFrame:
+    """:func:`estoi_by_speaker` for every ``{condition: {method: estimate}}``, one row per (method,
+    condition): mean ESTOI over the speakers, the number of speakers and the mean seconds of audio per
+    speaker (chapter 6). ESTOI's work is NumPy that releases the interpreter lock, so ``workers`` threads
+    score several methods at once; the rows come back in the order of ``estimates``."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = [(condition, name, estimate) for condition, kept in estimates.items() for name, estimate in kept.items()]
+
+    def one(job):
+        condition, name, estimate = job
+        scores = estoi_by_speaker(clean, estimate, lengths, speakers, sr)
+        return {"method": name, "noise": condition, "ESTOI": scores["estoi"].mean(), "speakers": len(scores),
+                "seconds per speaker": scores["seconds"].mean()}
+
+    with ThreadPoolExecutor(max(1, int(workers))) as pool:
+        return pd.DataFrame(list(pool.map(one, jobs)), columns=["method", "noise", "ESTOI", "speakers",
+                                                                "seconds per speaker"])
+
+
 # ---------------------------------------------------------------- chapter 6: the test set
 MAIN_NOISES = ("white", "pink", "recording", "babble")
 HELD_OUT_NOISE = "held-out recording"

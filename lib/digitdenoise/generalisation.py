@@ -265,32 +265,48 @@ def peer_methods(sr: int, cfg, *, peers: Sequence[str] = ("deepfilternet3",), or
     return methods, missing
 
 
-def _scores(c: np.ndarray, e: np.ndarray, sr: int, pesq: bool, estoi: bool) -> dict[str, float]:
+def _scores(c: np.ndarray, e: np.ndarray, sr: int, pesq: bool) -> dict[str, float]:
     from . import metrics
 
     row = {"si_sdr": metrics.si_sdr_db(c, e)}
     if pesq:
         row["pesq"] = metrics.pesq_score(c, e, sr)
-    if estoi:
-        row["estoi"] = metrics.estoi_score(c, e, sr) if c.size >= 0.5 * sr else float("nan")
     return row
 
 
+def _score_table(clean: Sequence[np.ndarray], signals: Sequence[np.ndarray], sr: int, pesq: bool, estoi: bool,
+                 workers: int = 2) -> pd.DataFrame:
+    """SI-SDR, PESQ and ESTOI of each signal against its clean reference. ESTOI, most of the cost, is NumPy
+    that releases the interpreter lock, so ``workers`` threads compute it (PESQ's C code holds the lock)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import metrics
+
+    table = pd.DataFrame([_scores(c, e, sr, pesq) for c, e in zip(clean, signals)])
+    if estoi:
+        def one(pair):
+            c, e = pair
+            return metrics.estoi_score(c, e, sr) if c.size >= 0.5 * sr else float("nan")
+
+        with ThreadPoolExecutor(max(1, int(workers))) as pool:
+            table["estoi"] = list(pool.map(one, zip(clean, signals)))
+    return table
+
+
 def score_signals(clean: Sequence[np.ndarray], estimates: Sequence[np.ndarray], noisy: Sequence[np.ndarray], sr: int,
-                  *, pesq: bool = True, estoi: bool = True, inputs: pd.DataFrame | None = None) -> pd.DataFrame:
+                  *, pesq: bool = True, estoi: bool = True, inputs: pd.DataFrame | None = None,
+                  workers: int = 2) -> pd.DataFrame:
     """Per signal: SI-SDR of the input and of the estimate and its improvement, and the same for PESQ
     and ESTOI (chapter 6). ESTOI is NaN for signals under 0.5 s (too short for its 384 ms segments)
     and PESQ is NaN where it finds no utterance; both are counted, not hidden. ``inputs`` (the input's
     own scores, columns ``si_sdr``, ``pesq``, ``estoi``) saves scoring the same mixtures again for every
-    method."""
-    if inputs is None:
-        inputs = pd.DataFrame([_scores(c, x, sr, pesq, estoi) for c, x in zip(clean, noisy)])
-    rows = []
+    method; ``workers`` threads compute ESTOI."""
     for c, e in zip(clean, estimates):
         if e.shape != c.shape:
             raise ParameterError(f"an estimate has {e.size} samples for a {c.size}-sample clip.")
-        rows.append(_scores(c, e, sr, pesq, estoi))
-    out = pd.DataFrame(rows)
+    if inputs is None:
+        inputs = _score_table(clean, noisy, sr, pesq, estoi, workers)
+    out = _score_table(clean, estimates, sr, pesq, estoi, workers)
     for column in list(out.columns):
         out[f"{column}_in"] = inputs[column].to_numpy()
     for m in ("si_sdr", "pesq", "estoi"):
@@ -343,8 +359,7 @@ def run_methods(methods: Sequence[SignalMethod], mixtures: Mixtures, *, pesq: bo
                 continue
             seconds[method.name] = time.perf_counter() - t0
             if inputs is None:
-                inputs = pd.DataFrame([_scores(c, x, mixtures.sr, pesq, estoi)
-                                       for c, x in zip(mixtures.clean, mixtures.noisy)])
+                inputs = _score_table(mixtures.clean, mixtures.noisy, mixtures.sr, pesq, estoi)
             scores = score_signals(mixtures.clean, estimates, mixtures.noisy, mixtures.sr, pesq=pesq, estoi=estoi,
                                    inputs=inputs)
             if cached is not None:
