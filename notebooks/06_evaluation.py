@@ -497,12 +497,13 @@ if evaluation.HELD_OUT_NOISE in set(gen["noise"]):
     else:
         parts.append(f"The best model of this run (`{best_name}`, {best_source}) gains {best_seen:+.1f} dB on the "
                      f"first kind and {best_held:+.1f} dB on the second.")
-    glue("held_out_reading", " ".join(parts), display=False)
+    glue("held_out_reading", Markdown(" ".join(parts)), display=False)
 else:
-    glue("held_out_reading", "This run has no held-out recordings, so the comparison is not made.", display=False)
+    glue("held_out_reading", Markdown("This run has no held-out recordings, so the comparison is not made."),
+         display=False)
 
 # %% [markdown]
-# {glue:text}`held_out_reading` With only two held-out recordings, read this as a first check; the
+# {glue:md}`held_out_reading` With only two held-out recordings, read this as a first check; the
 # generalisation benchmark below asks the same question with many more noises.
 
 # %% [markdown]

@@ -29,31 +29,42 @@ def test_a_failing_chapter_names_the_error_and_writes_no_output(tmp_path):
     assert (tmp_path / "failed" / "01_speakers.ipynb").is_file()
 
 
-def _timed_chapter(log, extra=""):
-    return ('# %% tags=["parameters"]\nx = 1\n\n# %%\nimport time\nstart = time.time()\n' + extra
-            + f'time.sleep(1.0)\nopen({str(log)!r}, "a").write(f"{{__name__}} {{start}} {{time.time()}}\\n")\n')
+def _timed_chapter(log):
+    return ('# %% tags=["parameters"]\nx = 1\n\n# %%\nimport time\nstart = time.time()\n'
+            f'time.sleep(1.0)\nopen({str(log)!r}, "a").write(f"{{start}} {{time.time()}}\\n")\n')
+
+
+def _meeting_chapter(folder, name):
+    """A chapter that says it has started, then waits (at most 60 s) until a second chapter has started
+    too, and writes how many it saw: 2 or more only if another chapter ran while it was running."""
+    return ('# %% tags=["parameters"]\nx = 1\n\n# %%\nimport pathlib, time\n'
+            f'here = pathlib.Path({str(folder)!r})\n(here / "{name}.started").touch()\n'
+            'deadline = time.time() + 60\n'
+            'while len(list(here.glob("*.started"))) < 2 and time.time() < deadline:\n    time.sleep(0.05)\n'
+            f'(here / "{name}.saw").write_text(str(len(list(here.glob("*.started")))))\n'
+            f'(here / "{name}.ended").write_text(str(time.time()))\n')
 
 
 def test_chapters_one_to_four_run_side_by_side_and_the_chain_waits_for_them(tmp_path):
     (tmp_path / "notebooks").mkdir()
+    meet = tmp_path / "meet"
+    meet.mkdir()
     slugs = [c.slug for c in runner.select_chapters("1,2,3,4,5")]
-    for slug in slugs:
-        log = tmp_path / f"{slug}.log"
-        (tmp_path / "notebooks" / f"{slug}.py").write_text(_timed_chapter(log))
+    for slug in slugs[:4]:
+        (tmp_path / "notebooks" / f"{slug}.py").write_text(_meeting_chapter(meet, slug))
+    (tmp_path / "notebooks" / f"{slugs[4]}.py").write_text(_timed_chapter(tmp_path / "five.log"))
     timings = runner.run_chapters(tmp_path, tmp_path / "out", {"x": 2}, chapters="5,1,2,3,4", jobs=2,
                                   timings_file=tmp_path / "t.json", echo=lambda *_: None)
-    spans = {slug: tuple(float(v) for v in (tmp_path / f"{slug}.log").read_text().split()[1:]) for slug in slugs}
-    first_four = [spans[s] for s in slugs[:4]]
-    overlapping = sum(a[0] < b[1] and b[0] < a[1] for i, a in enumerate(first_four) for b in first_four[i + 1:])
-    assert overlapping >= 2  # two lanes: each of chapters 1-4 shared the machine with another
-    assert spans[slugs[4]][0] > max(end for _, end in first_four)  # chapter 5 started after all four ended
+    # chapters 1 and 2 start first, each waits for another to start: both saw two only if they ran together
+    assert [int((meet / f"{slug}.saw").read_text()) >= 2 for slug in slugs[:4]] == [True] * 4
+    five_start = float((tmp_path / "five.log").read_text().split()[0])
+    assert five_start > max(float((meet / f"{slug}.ended").read_text()) for slug in slugs[:4])  # the chain waited
     assert [t["chapter"] for t in timings] == [1, 2, 3, 4, 5]
     assert [c["chapter"] for c in json.loads((tmp_path / "t.json").read_text())["chapters"]] == [1, 2, 3, 4, 5]
-    for slug in slugs:
-        (tmp_path / f"{slug}.log").unlink()
+    for number, slug in enumerate(slugs[:2]):
+        (tmp_path / "notebooks" / f"{slug}.py").write_text(_timed_chapter(tmp_path / f"{number}.log"))
     runner.run_chapters(tmp_path, tmp_path / "out", {"x": 2}, chapters="1,2", jobs=1, echo=lambda *_: None)
-    (_, end1), (start2, _) = (tuple(float(v) for v in (tmp_path / f"{s}.log").read_text().split()[1:])
-                              for s in slugs[:2])
+    (_, end1), (start2, _) = (tuple(float(v) for v in (tmp_path / f"{n}.log").read_text().split()) for n in (0, 1))
     assert start2 > end1  # jobs=1: one after the other
 
 
