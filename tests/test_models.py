@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import keras
 import tensorflow as tf
 
 from digitdenoise import features, models, networks, training
@@ -162,6 +163,7 @@ def test_a_refined_small_model_starts_as_the_causal_model_it_grows_from():
     """The refinement's 1x1 output starts at zero, so the causal model's weights give the refined network
     the same output (it fine-tunes from the committed checkpoint); the new layers are the only ones not
     copied, and they learn: after one step on a real-shaped batch the output moves."""
+    keras.utils.set_random_seed(5)  # the new layers' random start, and so the size of the step's effect, is fixed
     plain = models.build_denoiser("small_tcn", CFG8)
     for w in plain.network.trainable_weights:  # "trained" weights that are not the initial ones
         w.assign(w + 0.05 * tf.random.stateless_normal(w.shape, seed=(3, 4)))
@@ -173,8 +175,8 @@ def test_a_refined_small_model_starts_as_the_causal_model_it_grows_from():
     x = np.random.default_rng(7).standard_normal((2, CFG8.n_samples)).astype(np.float32) * 0.1
     assert np.allclose(plain(x).numpy(), refined(x).numpy(), atol=1e-6)
     out = refined.network.get_layer("refine_out")
-    out.kernel.assign(out.kernel + 0.01)  # what a training step does to the zero start
-    assert not np.allclose(plain(x).numpy(), refined(x).numpy(), atol=1e-4)
+    out.kernel.assign(out.kernel + 0.1)  # what training does to the zero start
+    assert np.abs(plain(x).numpy() - refined(x).numpy()).max() > 1e-3
     with pytest.raises(ParameterError, match="has no layers refine_conv, refine_out"):  # would drop them
         models.transfer_weights(refined.network, plain.network)
     again = models.build_denoiser("small_tcn", CFG8, refine=8)  # fine-tuning a refined model keeps it all
