@@ -183,18 +183,8 @@ plt.show()
 # speech itself; each recording has its own fingerprint.
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "Spectrograms of the same mixtures on one colour scale (dB relative to full scale): darker is quieter in every panel.", "name": "fig-noisy-spectrograms"}}
-specs = {name: plots.spectrogram_db(s, cfg.n_fft, cfg.hop_length) for name, s in signals.items()}
-vmax = max(s.max() for s in specs.values())
-ncols = 4
-nrows = int(np.ceil(len(specs) / ncols))
-fig, axes = plt.subplots(nrows, ncols, figsize=(15, 3.0 * nrows), sharex=True, sharey=True,
-                         layout="constrained")
-for ax, (name, s) in zip(axes.flat, specs.items()):
-    img = plots.spectrogram_panel(ax, s, sr, cfg.hop_length, title=name, vmin=vmax - 80, vmax=vmax,
-                                  n_fft=cfg.n_fft)
-plots.outer_labels_only(axes, n_used=len(specs))
-fig.colorbar(img, ax=axes, label="Power (dB re full scale)", shrink=0.8)
-fig.suptitle(f"Clip {example['clip_id']}: clean and mixed at {run.snr_db:g} dB", fontweight="bold")
+fig = plots.spectrogram_grid(signals, sr, cfg.n_fft, cfg.hop_length, ncols=4, panel_size=(3.75, 3.0),
+                             title=f"Clip {example['clip_id']}: clean and mixed at {run.snr_db:g} dB")
 plt.show()
 
 # %% [markdown]
@@ -538,17 +528,8 @@ glue("gen_tilt_where", "most of its power sits in the lowest rows" if tilt_slope
      else "the upper rows are the brighter ones", display=False)
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "One window of each generated noise family and of one Hu training noise, all at unit RMS, on one colour scale (dB relative to full scale).", "name": "fig-noise-families"}}
-family_specs = {name: plots.spectrogram_db(n, cfg.n_fft, cfg.hop_length)
-                for name, n in families.items()}
-vmax = max(s.max() for s in family_specs.values())
-n_cols = int(np.ceil(len(family_specs) / 2))
-fig, axes = plt.subplots(2, n_cols, figsize=(4.5 * n_cols, 6.5), sharex=True, sharey=True, layout="constrained")
-for ax, (name, s) in zip(axes.flat, family_specs.items()):
-    img = plots.spectrogram_panel(ax, s, sr, cfg.hop_length, title=name, vmin=vmax - 80, vmax=vmax,
-                                  n_fft=cfg.n_fft)
-plots.outer_labels_only(axes, n_used=len(family_specs))
-fig.colorbar(img, ax=axes, label="Power (dB re full scale)", shrink=0.8)
-fig.suptitle("Generated noise families and a real recording", fontweight="bold")
+fig = plots.spectrogram_grid(families, sr, cfg.n_fft, cfg.hop_length, ncols=int(np.ceil(len(families) / 2)),
+                             panel_size=(4.5, 3.25), title="Generated noise families and a real recording")
 plt.show()
 
 # %% [markdown]
@@ -617,13 +598,7 @@ perturbed = {f"hu/{hu_stem}": families[f"hu/{hu_stem}"]}
 for k in range(3):
     perturbed[f"perturbed draw {k + 1}"] = augment.perturbed_recording(
         {f"hu/{hu_stem}": hu_recording}, f"hu/{hu_stem}", target.size, sr, np.random.default_rng([run.seed, 7, k]))
-perturbed_specs = {name: plots.spectrogram_db(n, cfg.n_fft, cfg.hop_length) for name, n in perturbed.items()}
-fig, axes = plt.subplots(1, 4, figsize=(16, 3.6), sharex=True, sharey=True, layout="constrained")
-for ax, (name, spec_db) in zip(axes.flat, perturbed_specs.items()):
-    img = plots.spectrogram_panel(ax, spec_db, sr, cfg.hop_length, title=name, vmin=vmax - 80, vmax=vmax,
-                                  n_fft=cfg.n_fft)
-plots.outer_labels_only(axes)
-fig.colorbar(img, ax=axes, label="Power (dB re full scale)", shrink=0.8)
+fig = plots.spectrogram_grid(perturbed, sr, cfg.n_fft, cfg.hop_length, panel_size=(4.0, 3.6))
 plt.show()
 
 # %% tags=["remove-cell"]

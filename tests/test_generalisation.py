@@ -197,6 +197,23 @@ def test_the_method_comparison_reproduces_the_recorded_bars():
         generalisation.compare_methods(recorded, {"x": "nobody"})
 
 
+def test_one_cell_of_the_recorded_benchmark_gives_every_method_in_it():
+    from conftest import ROOT
+    from digitdenoise.errors import DataError
+
+    recorded = generalisation.load_recorded(str(ROOT / "bench" / "results" / "generalisation.json"))
+    row = recorded.by_noise.iloc[0]
+    means = generalisation.cell_means(recorded, row["source"], row["noise"], row["snr_db"])
+    same = recorded.by_noise[(recorded.by_noise["source"] == row["source"]) & (recorded.by_noise["noise"] == row["noise"])
+                             & (recorded.by_noise["snr_db"] == row["snr_db"])]
+    assert sorted(means.index) == sorted(same["method"]) and len(means) >= 4
+    assert means[row["method"]] == pytest.approx(row["si_sdri"])
+    pesq = generalisation.cell_means(recorded, row["source"], row["noise"], row["snr_db"], metric="pesqi")
+    assert not pesq.equals(means)
+    with pytest.raises(DataError, match="no cell hu/n90 on fsdd at \\+7 dB"):
+        generalisation.cell_means(recorded, "fsdd", "hu/n90", 7.0)
+
+
 def test_replaying_a_noise_that_is_not_in_the_benchmark_is_named(data_home):
     from conftest import ROOT
 

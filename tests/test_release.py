@@ -89,3 +89,18 @@ def test_a_missing_or_foreign_quality_record_is_named(tmp_path):
     (tmp_path / "quality.json").write_text("{not json")
     with pytest.raises(DataError, match="quality.json is not a quality-bar record"):
         evaluation.recorded_quality_bar(tmp_path)
+
+
+@pytest.mark.parametrize("name, heard", [("general-mask_unet", False), ("general-small_tcn", False),
+                                         ("fsdd-mask_unet", True), ("fsdd-mask_unet-white", False)])
+def test_the_recorded_recipe_tells_which_models_heard_the_speech_commands_recordings(name, heard):
+    assert training.heard_speech_commands_noise(RELEASE / name) is heard
+
+
+def test_the_best_model_of_a_run_is_found_from_its_manifest(tmp_path):
+    with pytest.raises(DataError, match="run chapter 5"):
+        training.chapter5_best_folder(tmp_path)
+    (tmp_path / "models.json").write_text(json.dumps({"best": str(RELEASE / "general-mask_unet"), "zoo": {}}))
+    best = training.chapter5_best_folder(tmp_path)
+    assert best == RELEASE / "general-mask_unet" and not training.heard_speech_commands_noise(best)
+    assert not training.heard_speech_commands_noise(tmp_path)  # a folder with no recorded recipe

@@ -569,6 +569,17 @@ def unseen_noise_cells(recorded: Recorded, *, snr_db: float = 0.0) -> pd.DataFra
     return t
 
 
+def cell_means(recorded: Recorded, source: str, noise: str, snr_db: float, *, metric: str = "si_sdri") -> pd.Series:
+    """Every method's mean ``metric`` in one cell (clean-speech source, noise recording, SNR) of a recorded
+    run, indexed by method (chapter 6 reads the peers in the release model's worst cell); a clear error when
+    the run holds no such cell."""
+    t = recorded.by_noise
+    t = t[(t["source"] == source) & (t["noise"] == noise) & (t["snr_db"] == snr_db)]
+    if t.empty:
+        raise DataError(f"the recorded benchmark has no cell {noise} on {source} at {snr_db:+g} dB.")
+    return t.set_index("method")[metric]
+
+
 def replay_cell(recorded: Recorded, data_home, source: str, noise: str, *, sr: int = 8000) -> Mixtures:
     """The exact mixtures of one (source, noise) cell of a recorded run, rebuilt from the data home with the
     run's own settings (chapter 6 listens to them)."""

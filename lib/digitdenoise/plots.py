@@ -37,6 +37,32 @@ def spectrogram_panel(ax, spec_db: np.ndarray, sr: int, hop_length: int, *, titl
     return img
 
 
+def spectrogram_grid(signals: dict[str, np.ndarray], sr: int, n_fft: int, hop_length: int, *, ncols: int | None = None,
+                     title: str | None = None, range_db: float = 80.0, panel_size: tuple[float, float] = (3.8, 3.4),
+                     colorbar_label: str = "Power (dB re full scale)"):
+    """Panels of dB spectrograms (re full scale), one per named signal, on **one** colour scale: the
+    brightest bin of all panels is the top and ``range_db`` below it is black, so a darker panel is a
+    quieter signal. ``ncols`` panels per row (all in one row by default); axis labels on the outer panels
+    only; one colour bar. Returns the figure (chapters 4 and 6)."""
+    import matplotlib.pyplot as plt
+
+    if not signals:
+        raise ValueError("spectrogram_grid needs at least one signal")
+    specs = {name: spectrogram_db(y, n_fft, hop_length) for name, y in signals.items()}
+    top = max(float(s.max()) for s in specs.values())
+    ncols = len(specs) if ncols is None else max(1, min(int(ncols), len(specs)))
+    nrows = int(np.ceil(len(specs) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows), sharex=True,
+                             sharey=True, layout="constrained", squeeze=False)
+    for ax, (name, spec) in zip(axes.flat, specs.items()):
+        img = spectrogram_panel(ax, spec, sr, hop_length, title=name, vmin=top - range_db, vmax=top, n_fft=n_fft)
+    outer_labels_only(axes, n_used=len(specs))
+    fig.colorbar(img, ax=axes, label=colorbar_label, shrink=0.85)
+    if title:
+        fig.suptitle(title, fontweight="bold")
+    return fig
+
+
 def outer_labels_only(axes, n_used: int | None = None) -> None:
     """In a grid of panels keep axis labels on the left column and bottom row only, and hide unused
     panels (chapters 2-6)."""

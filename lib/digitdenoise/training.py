@@ -515,6 +515,18 @@ def saved_info(folder: str | Path) -> dict:
     return json.loads(info_file.read_text()) if info_file.is_file() else {}
 
 
+def heard_speech_commands_noise(folder: str | Path) -> bool:
+    """Whether the model saved in ``folder`` trained on parts of the six Speech Commands noise recordings
+    (``noise/``), read from its recorded recipe: the general recipe keeps them as a cross-corpus test set
+    (its splits say "test only"), while the FSDD recipes cut training windows from them (noise kind
+    ``recording``). Chapter 6 reads its held-out-recordings check accordingly."""
+    config = saved_info(folder).get("train_config") or {}
+    recipe = config.get("recipe") or {}
+    if recipe:
+        return not str(recipe.get("splits", {}).get("speech-commands-noise", "")).startswith("test only")
+    return "recording" in config.get("kinds", ())
+
+
 @dataclasses.dataclass
 class TrainingData:
     """Fixed-length clips, noise and validation pairs for one dataset and seed (chapter 5)."""
@@ -596,6 +608,15 @@ def train_or_reuse(prepared: TrainingData, tcfg: TrainConfig, out_dir: str | Pat
     result = train_model(prepared.train_clean, prepared.source, prepared.val_noisy, prepared.val_clean, prepared.cfg,
                          tcfg, out_dir, speakers=prepared.train_speakers, verbose=verbose, echo=echo)
     return result.model, result.history, False
+
+
+def chapter5_best_folder(artifacts_dir: str | Path) -> Path:
+    """The folder of the best model chapter 5 chose for this run (the release checkpoint or its own), from
+    the run's ``models.json`` (chapter 6); a clear error naming chapter 5 when it is missing."""
+    manifest_file = Path(artifacts_dir) / "models.json"
+    if not manifest_file.is_file():
+        raise DataError(f"{manifest_file} not found: run chapter 5 (05_training) for this dataset and profile first.")
+    return Path(json.loads(manifest_file.read_text())["best"])
 
 
 def load_chapter5_models(artifacts_dir: str | Path) -> tuple[dict[str, models.Denoiser], str, str]:
