@@ -36,6 +36,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[book,test,peers,export]"
+	$(PY) -m digitdenoise._warmup
 	@touch $@
 
 install: $(STAMP)

@@ -4,23 +4,22 @@ the repository (as in CI)."""
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Each pytest-xdist worker (and the processes it starts) compiles librosa's numba functions into a cache of
-# its own: in a fresh environment two processes writing the same cache file at once can crash the one that
-# reads it half-written (a segmentation fault in librosa.yin, reproduced with three processes). Set before
-# anything imports numba, which reads it once.
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    import atexit
-    import shutil
 
-    os.environ["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix=f"numba-{os.environ['PYTEST_XDIST_WORKER']}-")
-    atexit.register(shutil.rmtree, os.environ["NUMBA_CACHE_DIR"], ignore_errors=True)
+def pytest_configure(config):
+    """Before any worker starts: compile librosa's numba functions into their on-disk cache (``make install``
+    already did; then this takes about 3 s). Every worker, chapter kernel and subprocess then only reads
+    that cache: two processes compiling the same function into one cache at the same moment can crash
+    the one that reads it half-written (a segmentation fault, reproduced with three processes)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        from digitdenoise import _warmup
+
+        _warmup.warm_librosa()
 
 
 def _data_home() -> Path:

@@ -37,18 +37,15 @@ AUDIOMNIST_CHAPTERS = tuple(runner.select_chapters(os.environ.get("DIGITDENOISE_
 def audiomnist_sample_run(tmp_path_factory, data_home):
     """The smoke profile's :data:`AUDIOMNIST_CHAPTERS` on the AudioMNIST sample (16 kHz),
     started in a separate process before the FSDD smoke book so that the two runs share the machine's
-    cores instead of taking turns.
-    Each run's kernels keep their own numba cache (``NUMBA_CACHE_DIR``): in a fresh environment two kernels
-    compiling the same librosa function (``librosa.yin`` in chapter 3) at the same moment would otherwise
-    write one cache file together, and a kernel that reads it half-written dies."""
+    cores instead of taking turns. Its kernels read librosa's numba cache, which conftest's
+    ``pytest_configure`` filled before any of them started."""
     tmp = tmp_path_factory.mktemp("audiomnist-sample")
     log = open(tmp / "run.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "digitdenoise.cli", "run", "--profile", "smoke",
                              "--dataset", "audiomnist-sample", "--artifacts", str(tmp / "artifacts"),
                              "--chapters", ",".join(str(c.number) for c in AUDIOMNIST_CHAPTERS),
                              "--out", str(tmp / "chapters")], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, "DIGITDENOISE_DATA_HOME": str(data_home),
-                                 "NUMBA_CACHE_DIR": str(tmp / "numba-cache")})
+                            env={**os.environ, "DIGITDENOISE_DATA_HOME": str(data_home)})
     yield proc, tmp
     if proc.poll() is None:
         proc.kill()
@@ -62,9 +59,7 @@ def smoke_book(tmp_path_factory, data_home, audiomnist_sample_run):
     book = _book_copy(tmp / "book")
     params = runner.parameters_for(dataset="fsdd", profile="smoke", data_home=str(data_home),
                                    artifacts_dir=str(tmp / "artifacts"))
-    with pytest.MonkeyPatch.context() as patch:  # the kernels inherit it: a numba cache of this run's own
-        patch.setenv("NUMBA_CACHE_DIR", str(tmp / "numba-cache"))
-        timings = runner.run_chapters(ROOT, book / "chapters", params, failed_dir=tmp / "failed")
+    timings = runner.run_chapters(ROOT, book / "chapters", params, failed_dir=tmp / "failed")
     index = runner.build_book(book, config=ROOT / "_config.yml")
     return book, index, timings
 

@@ -45,7 +45,11 @@ def _meeting_chapter(folder, name):
             f'(here / "{name}.ended").write_text(str(time.time()))\n')
 
 
-def test_chapters_one_to_four_run_side_by_side_and_the_chain_waits_for_them(tmp_path):
+def test_chapters_one_to_four_run_side_by_side_and_the_chain_waits_for_them(tmp_path, monkeypatch):
+    from digitdenoise import _warmup
+
+    warmed = []
+    monkeypatch.setattr(_warmup, "warm_librosa", lambda: warmed.append(True) or 0.0)
     (tmp_path / "notebooks").mkdir()
     meet = tmp_path / "meet"
     meet.mkdir()
@@ -60,12 +64,14 @@ def test_chapters_one_to_four_run_side_by_side_and_the_chain_waits_for_them(tmp_
     five_start = float((tmp_path / "five.log").read_text().split()[0])
     assert five_start > max(float((meet / f"{slug}.ended").read_text()) for slug in slugs[:4])  # the chain waited
     assert [t["chapter"] for t in timings] == [1, 2, 3, 4, 5]
+    assert warmed == [True]  # librosa's numba cache was filled before the kernels started side by side
     assert [c["chapter"] for c in json.loads((tmp_path / "t.json").read_text())["chapters"]] == [1, 2, 3, 4, 5]
     for number, slug in enumerate(slugs[:2]):
         (tmp_path / "notebooks" / f"{slug}.py").write_text(_timed_chapter(tmp_path / f"{number}.log"))
     runner.run_chapters(tmp_path, tmp_path / "out", {"x": 2}, chapters="1,2", jobs=1, echo=lambda *_: None)
     (_, end1), (start2, _) = (tuple(float(v) for v in (tmp_path / f"{n}.log").read_text().split()) for n in (0, 1))
     assert start2 > end1  # jobs=1: one after the other
+    assert warmed == [True]
 
 
 def test_a_chapter_failing_beside_another_lets_it_finish_and_is_named(tmp_path):

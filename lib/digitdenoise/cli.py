@@ -30,9 +30,9 @@ def _add_run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", default=None, help="where executed notebooks go (default: <root>/book/chapters)")
     p.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                    help="set a chapter parameter, e.g. -p snr_db -5 (repeatable; goes to the chapters that have it)")
-    p.add_argument("--jobs", type=int, default=1,
+    p.add_argument("--jobs", type=int, default=2,
                    help="run chapters 1-4 (which depend on nothing but the data) this many at a time "
-                        "(default: 1, every chapter in order)")
+                        "(default: 2; 1 runs every chapter in order)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,7 +157,7 @@ def _run(args: argparse.Namespace) -> list[dict]:
         print(f"chapters with -p parameters go to {out} (give --out to choose)")
     return run_chapters(root, out, params, chapters=args.chapters, failed_dir=artifacts_path / "failed",
                         timings_file=None if extra else artifacts_path / "chapter_timings.json", extra=extra,
-                        jobs=getattr(args, "jobs", 1))
+                        jobs=getattr(args, "jobs", 2))
 
 
 def _build(root: Path, strict: bool = True) -> Path:

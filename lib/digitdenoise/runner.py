@@ -223,7 +223,7 @@ INDEPENDENT_CHAPTERS = frozenset({1, 2, 3, 4})
 
 def run_chapters(root: Path, out_dir: Path, parameters: dict[str, Any], *, chapters: str | None = None,
                  failed_dir: Path | None = None, timings_file: Path | None = None,
-                 echo=print, extra: dict[str, Any] | None = None, jobs: int = 1) -> list[dict[str, Any]]:
+                 echo=print, extra: dict[str, Any] | None = None, jobs: int = 2) -> list[dict[str, Any]]:
     """Execute the selected chapters with the same parameters; returns and optionally saves the time
     each took. Used by ``make book`` and the smoke tests. The timings file keeps the latest time of
     every chapter run with these parameters, so running a few chapters updates only theirs.
@@ -232,9 +232,10 @@ def run_chapters(root: Path, out_dir: Path, parameters: dict[str, Any], *, chapt
     single-threaded work, so on two cores two of them take little longer than one), then the others in
     order, one at a time. A chapter's time is its own wall time, so times of chapters that ran side by
     side overlap. If a chapter fails, the ones already running finish, and the first failure (in chapter
-    order) is raised. ``jobs=1`` (the default) runs every chapter in order: in one CI run of five, a
-    kernel started beside another died at once (a race between two kernel launches is the suspect), so
-    running side by side stays a choice until that is understood.
+    order) is raised. ``jobs=1`` runs every chapter in order. Before chapters run side by side, librosa's
+    numba functions are compiled into their on-disk cache (:func:`digitdenoise._warmup.warm_librosa`; about
+    3 s once ``make install`` has done it): two kernels compiling the same function into one cache at the
+    same moment can crash one of them (a kernel died so in CI when the cache was new).
 
     ``extra`` (``digitdenoise run -p NAME VALUE``) sets chapter parameters beyond the common ones; each
     goes only to the selected chapters whose parameters cell has that name, and a name no selected
@@ -272,6 +273,9 @@ def run_chapters(root: Path, out_dir: Path, parameters: dict[str, Any], *, chapt
 
     side_by_side = [c for c in selected if c.number in INDEPENDENT_CHAPTERS] if jobs > 1 else []
     if len(side_by_side) > 1:
+        from digitdenoise import _warmup
+
+        _warmup.warm_librosa()
         with ThreadPoolExecutor(min(jobs, len(side_by_side))) as pool:
             futures = [pool.submit(one, c) for c in side_by_side]
         for future in futures:  # all have finished here; the first failure in chapter order is raised
