@@ -36,7 +36,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "eval_clips": 8,             # test clips per noise type in chapter 6's main comparison (None: all)
         "sweep_clips": 4,            # test clips per noise type and SNR in chapter 6's SNR sweep
         "bar_clips": 8,              # test clips for chapter 5's quality bar against the oracle (None: all)
-        "sweep_snrs": (-10.0, 0.0, 10.0),
+        "sweep_snrs": (-5.0, 5.0),
         "n_boot": 200,               # bootstrap resamples for confidence intervals
     },
     "default": {

@@ -255,13 +255,21 @@ def run_chapters(root: Path, out_dir: Path, parameters: dict[str, Any], *, chapt
             raise ParameterError(f"-p {name}: no selected chapter has a parameter of that name; they have "
                                  f"{', '.join(have)}.")
 
+    import threading
+
+    lock = threading.Lock()
+
+    def say(message: str) -> None:  # one line at a time when chapters run side by side
+        with lock:
+            echo(message)
+
     def one(chapter: Chapter) -> dict[str, Any]:
         mine = {**parameters, **{k: v for k, v in (extra or {}).items() if k in known[chapter.number]}}
-        echo(f"[chapter {chapter.number}] {chapter.title} ...")
+        say(f"[chapter {chapter.number}] {chapter.title} ...")
         seconds = execute_chapter(notebooks / chapter.source_name, Path(out_dir) / chapter.output_name,
                                   mine, cwd=root, failed_dir=failed_dir,
                                   log_dir=failed_dir.parent if failed_dir is not None else None)
-        echo(f"[chapter {chapter.number}] done in {seconds:.1f} s")
+        say(f"[chapter {chapter.number}] done in {seconds:.1f} s")
         return {"chapter": chapter.number, "slug": chapter.slug, "seconds": round(seconds, 2)}
 
     timings = []
