@@ -74,6 +74,26 @@ def test_chapters_one_to_four_run_side_by_side_and_the_chain_waits_for_them(tmp_
     assert warmed == [True]
 
 
+def test_chapters_side_by_side_start_in_the_root_and_leave_the_working_directory_alone(tmp_path, monkeypatch):
+    """The process's working directory is shared by every thread: changing it for one chapter (papermill's
+    ``cwd`` does) leaves the process, and a kernel launched meanwhile, in the wrong folder. Each kernel
+    starts in the root without it."""
+    import os
+
+    moves = []
+    real_chdir = os.chdir
+    monkeypatch.setattr(os, "chdir", lambda path: moves.append(path) or real_chdir(path))
+    (tmp_path / "notebooks").mkdir()
+    for number, (slug, pause) in enumerate(zip([c.slug for c in runner.select_chapters("1,2")], (0.5, 2.0))):
+        (tmp_path / "notebooks" / f"{slug}.py").write_text(
+            '# %% tags=["parameters"]\nx = 1\n\n# %%\nimport os, time\n'
+            f'time.sleep({pause})\nopen({str(tmp_path / f"cwd{number}.txt")!r}, "w").write(os.getcwd())\n')
+    before = os.getcwd()
+    runner.run_chapters(tmp_path, tmp_path / "out", {"x": 2}, chapters="1,2", jobs=2, echo=lambda *_: None)
+    assert os.getcwd() == before and set(map(str, moves)) <= {before}  # (papermill re-enters the same folder to write)
+    assert [(tmp_path / f"cwd{n}.txt").read_text() for n in (0, 1)] == [str(tmp_path.resolve())] * 2
+
+
 def test_a_chapter_failing_beside_another_lets_it_finish_and_is_named(tmp_path):
     (tmp_path / "notebooks").mkdir()
     slugs = [c.slug for c in runner.select_chapters("1,2")]

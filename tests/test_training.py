@@ -39,21 +39,35 @@ def _train(data_home, out, model="minimal_cae", epochs=2, network=None):
     return training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, out, speakers=speakers, verbose=0)
 
 
-def test_training_is_deterministic_and_saves_everything(data_home, tmp_path):
-    a = _train(data_home, tmp_path / "a")
+@pytest.fixture(scope="module")
+def minimal_run(data_home, tmp_path_factory):
+    """One two-epoch ``minimal_cae`` run (its folder and result), shared by the tests that only read it."""
+    out = tmp_path_factory.mktemp("minimal") / "run"
+    return out, _train(data_home, out)
+
+
+@pytest.fixture(scope="module")
+def small_unet_run(data_home, tmp_path_factory):
+    """One epoch of the book's U-Net at a fraction of its size, shared by the tests that only read it."""
+    out = tmp_path_factory.mktemp("unet") / "run"
+    return out, _train(data_home, out, model="mask_unet", epochs=1, network=SMALL_UNET)
+
+
+def test_training_is_deterministic_and_saves_everything(data_home, tmp_path, minimal_run):
+    folder, a = minimal_run
     b = _train(data_home, tmp_path / "b")
     for wa, wb in zip(a.model.get_weights(), b.model.get_weights()):
         assert np.array_equal(wa, wb)
     for name in ("model.keras", "feature_config.json", "train_config.json", "history.csv", "checkpoint.keras"):
-        assert (tmp_path / "a" / name).is_file(), name
-    history = pd.read_csv(tmp_path / "a" / "history.csv")
+        assert (folder / name).is_file(), name
+    history = pd.read_csv(folder / "history.csv")
     assert list(history["epoch"]) == [1, 2] and history["val_loss"].notna().all()
-    info = json.loads((tmp_path / "a" / "train_config.json").read_text())
+    info = json.loads((folder / "train_config.json").read_text())
     assert info["train_config"]["seed"] == 3 and info["model"] == "minimal_cae"
 
 
-def test_best_model_trains_end_to_end_on_si_sdr(data_home, tmp_path):
-    result = _train(data_home, tmp_path / "m", model="mask_unet", epochs=1, network=SMALL_UNET)
+def test_best_model_trains_end_to_end_on_si_sdr(small_unet_run):
+    _, result = small_unet_run
     assert len(result.history) == 1 and np.isfinite(result.history["loss"]).all()
 
 
@@ -194,12 +208,14 @@ _train(Path({str(data_home)!r}), Path({str(tmp_path / 'killed')!r}), epochs=3)
         assert np.allclose(wa, wb, atol=1e-5)
 
 
-def test_resuming_with_another_configuration_is_refused(data_home, tmp_path):
-    _train(data_home, tmp_path / "x", epochs=1)
+def test_resuming_with_another_configuration_is_refused(data_home, minimal_run):
+    folder, _ = minimal_run
+    state = (folder / "state.json").read_text()
     w, speakers, vn, v = _small(data_home)
     other = training.TrainConfig(model="minimal_cae", epochs=2, batch_size=4, seed=3)
     with pytest.raises(training.ParameterError, match="different configuration"):
-        training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, other, tmp_path / "x", verbose=0)
+        training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, other, folder, verbose=0)
+    assert (folder / "state.json").read_text() == state  # the run it refused is untouched
 
 
 def test_train_or_reuse_reuses_only_the_same_configuration(data_home, tmp_path):
@@ -239,17 +255,17 @@ def test_cli_train_rejects_an_unknown_model(tmp_path, capsys, data_home):
     assert "model='vae' is not in the zoo" in capsys.readouterr().err
 
 
-def test_fine_tuning_starts_from_saved_weights_and_refuses_another_model(data_home, tmp_path):
-    first = _train(data_home, tmp_path / "first", epochs=1)
+def test_fine_tuning_starts_from_saved_weights_and_refuses_another_model(data_home, tmp_path, minimal_run):
+    folder, first = minimal_run
     w, speakers, vn, v = _small(data_home)
     tcfg = training.TrainConfig(model="minimal_cae", epochs=1, batch_size=8, seed=3, kinds=("white", "pink", "babble"),
-                                learning_rate=1e-7, init_from=str(tmp_path / "first"))
+                                learning_rate=1e-7, init_from=str(folder))
     tuned = training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, tmp_path / "tuned", speakers=speakers,
                                  verbose=0, echo=lambda *a: None)
     # at a negligible learning rate one epoch leaves the starting weights (almost) where they were
     for wa, wb in zip(first.model.network.get_weights(), tuned.model.network.get_weights()):
         assert np.allclose(wa, wb, atol=1e-3)
-    other = training.TrainConfig(model="mel_cnn", epochs=1, batch_size=8, init_from=str(tmp_path / "first"))
+    other = training.TrainConfig(model="mel_cnn", epochs=1, batch_size=8, init_from=str(folder))
     with pytest.raises(training.ParameterError, match="fine-tuning needs the same model"):
         training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, other, tmp_path / "bad", speakers=speakers, verbose=0)
     with pytest.raises(training.ParameterError, match="snr_range"):
@@ -390,8 +406,8 @@ def test_distillation_loss_weighs_the_clean_and_the_teacher_target():
     assert (restored.weight, restored.cap_db) == (0.25, 20.0)
 
 
-def test_a_student_trains_towards_its_teachers_output(data_home, tmp_path):
-    teacher = _train(data_home, tmp_path / "teacher", model="mask_unet", epochs=1, network=SMALL_UNET)
+def test_a_student_trains_towards_its_teachers_output(data_home, tmp_path, small_unet_run):
+    teacher_dir, teacher = small_unet_run
     w, speakers, vn, v = _small(data_home)
 
     def run(out, **kw):
@@ -401,21 +417,21 @@ def test_a_student_trains_towards_its_teachers_output(data_home, tmp_path):
                                     echo=lambda *a: None)
 
     plain = teacher  # the teacher's own run had the same seed, data, start and configuration, no teacher
-    student = run(tmp_path / "student", teacher=str(tmp_path / "teacher"), teacher_weight=1.0)
+    student = run(tmp_path / "student", teacher=str(teacher_dir), teacher_weight=1.0)
     # same seed, data and start: only the target differs, so the training loss does too
     assert abs(student.history["loss"].iloc[0] - plain.history["loss"].iloc[0]) > 1e-3
     # the recorded configuration names the teacher; a run without one records neither field
     saved = json.loads((tmp_path / "student" / "train_config.json").read_text())["train_config"]
-    assert saved["teacher"] == str(tmp_path / "teacher") and saved["teacher_weight"] == 1.0
-    assert "teacher_weight" not in json.loads((tmp_path / "teacher" / "train_config.json").read_text())["train_config"]
+    assert saved["teacher"] == str(teacher_dir) and saved["teacher_weight"] == 1.0
+    assert "teacher_weight" not in json.loads((teacher_dir / "train_config.json").read_text())["train_config"]
     # validation still scores against the clean clips: the validation SI-SDR improvement is the usual one
     assert np.isfinite(student.history[training.VALIDATION_SCORE]).all()
     with pytest.raises(training.ParameterError, match="needs a model trained end to end on the waveform"):
-        training.TrainConfig(model="minimal_cae", teacher=str(tmp_path / "teacher"))
+        training.TrainConfig(model="minimal_cae", teacher=str(teacher_dir))
     with pytest.raises(training.ParameterError, match="teacher_weight"):
-        training.TrainConfig(model="mask_unet", teacher=str(tmp_path / "teacher"), teacher_weight=1.5)
+        training.TrainConfig(model="mask_unet", teacher=str(teacher_dir), teacher_weight=1.5)
     other = features.FeatureConfig(duration_s=1.0)
-    tcfg = training.TrainConfig(model="mask_unet", epochs=1, network=SMALL_UNET, teacher=str(tmp_path / "teacher"))
+    tcfg = training.TrainConfig(model="mask_unet", epochs=1, network=SMALL_UNET, teacher=str(teacher_dir))
     long_clips = np.zeros((8, other.n_samples), np.float32)
     with pytest.raises(training.ParameterError, match="trained on other features"):
         training.train_model(long_clips, noise.NoiseSource(8000), long_clips[:2], long_clips[:2], other, tcfg,

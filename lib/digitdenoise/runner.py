@@ -122,9 +122,13 @@ def execute_chapter(source: Path, output: Path, parameters: dict[str, Any], *, c
         try:
             # capture_fd_output=False: C++ libraries (TensorFlow) log to the process's stderr; that goes
             # to the terminal, not into the published cells. Python warnings still appear in the cells.
+            # The kernel starts in ``cwd`` through nbclient's resources, not papermill's ``cwd``: that one
+            # changes the whole process's working directory and back, and two chapters doing so from two
+            # threads leave the process (and a kernel launched in between) in the wrong folder.
+            where = {"resources": {"metadata": {"path": str(Path(cwd).resolve())}}} if cwd else {}
             papermill.execute_notebook(nb, str(tmp), parameters=parameters, kernel_name="python3",
-                                       cwd=str(cwd) if cwd else None, progress_bar=False, log_output=False,
-                                       extra_arguments=_quiet_kernel_arguments(log_dir or output.parent))
+                                       progress_bar=False, log_output=False,
+                                       extra_arguments=_quiet_kernel_arguments(log_dir or output.parent), **where)
         except PapermillExecutionError as exc:
             saved = ""
             if failed_dir is not None:
