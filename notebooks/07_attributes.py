@@ -1029,7 +1029,7 @@ model = None
 if method.endswith("(best)"):
     from digitdenoise import training
 
-    denoisers, best_name, _ = training.load_chapter5_models(run.artifacts_dir)
+    denoisers, best_name, _ = training.load_chapter5_models(run.artifacts_dir, seeds=())
     model = denoisers[best_name]
 rows = {}
 for label, spk in picks.items():

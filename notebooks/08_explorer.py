@@ -50,7 +50,7 @@ from digitdenoise import config, errors, evaluation, explorer, plots, training, 
 run = config.resolve(dataset=dataset, profile=profile, data_home=data_home, seed=seed, snr_db=snr_db,
                      artifacts_dir=artifacts_dir or f"artifacts/{dataset}-{profile}")
 plots.book_style()
-denoisers, best_name, best_source = training.load_chapter5_models(run.artifacts_dir)
+denoisers, best_name, best_source = training.load_chapter5_models(run.artifacts_dir, seeds=("report_cae",))
 test = evaluation.build_test_set(run.dataset, run.data_home, seed=run.seed,
                                  clips_per_speaker=run["clips_per_speaker"], max_clips=40)
 # the report's autoencoder as chapters 5 and 6 compare it (on the book's loss where its own makes it collapse)

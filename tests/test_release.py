@@ -104,3 +104,14 @@ def test_the_best_model_of_a_run_is_found_from_its_manifest(tmp_path):
     best = training.chapter5_best_folder(tmp_path)
     assert best == RELEASE / "general-mask_unet" and not training.heard_speech_commands_noise(best)
     assert not training.heard_speech_commands_noise(tmp_path)  # a folder with no recorded recipe
+
+
+def test_a_chapter_loads_only_the_chapter_5_models_it_names(tmp_path):
+    zoo_dirs = {"report_cae (SI-SDR loss)": str(RELEASE / "zoo" / "report_cae-si_sdr"),
+                "minimal_cae": str(RELEASE / "zoo" / "minimal_cae")}
+    (tmp_path / "models.json").write_text(json.dumps({"best": str(RELEASE / "general-small_tcn"), "zoo": zoo_dirs,
+                                                      "best_source": "a test"}))
+    loaded, best, source = training.load_chapter5_models(tmp_path, seeds=("report_cae",))
+    assert set(loaded) == {best, "report_cae (SI-SDR loss)"} and source == "a test"
+    assert set(training.load_chapter5_models(tmp_path, seeds=())[0]) == {best}
+    assert set(training.load_chapter5_models(tmp_path)[0]) == {best, *zoo_dirs}

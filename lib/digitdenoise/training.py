@@ -619,15 +619,19 @@ def chapter5_best_folder(artifacts_dir: str | Path) -> Path:
     return Path(json.loads(manifest_file.read_text())["best"])
 
 
-def load_chapter5_models(artifacts_dir: str | Path) -> tuple[dict[str, models.Denoiser], str, str]:
+def load_chapter5_models(artifacts_dir: str | Path, *, seeds: Sequence[str] | None = None
+                         ) -> tuple[dict[str, models.Denoiser], str, str]:
     """The models chapter 5 saved for this run: ``({name: model}, best_name, best_source)``; the best
-    model appears as ``"<name> (best)"`` (chapters 6 and 7, the CLI). A missing manifest is a clear
-    error naming chapter 5."""
+    model appears as ``"<name> (best)"`` (chapters 6-8, the CLI). With ``seeds`` only the best model and
+    the zoo models of those names (on either loss, e.g. ``"report_cae"`` also finds
+    ``"report_cae (SI-SDR loss)"``) are loaded: each model takes about a second to load. A missing
+    manifest is a clear error naming chapter 5."""
     manifest_file = Path(artifacts_dir) / "models.json"
     if not manifest_file.is_file():
         raise DataError(f"{manifest_file} not found: run chapter 5 (05_training) for this dataset and profile first.")
     manifest = json.loads(manifest_file.read_text())
-    loaded = {name: load_denoiser(path)[0] for name, path in manifest["zoo"].items()}
+    wanted = {name: path for name, path in manifest["zoo"].items() if seeds is None or name.split(" (")[0] in seeds}
+    loaded = {name: load_denoiser(path)[0] for name, path in wanted.items()}
     best_name = f"{models.BEST_MODEL} (best)"
     loaded[best_name] = load_denoiser(manifest["best"])[0]
     return loaded, best_name, manifest.get("best_source", manifest["best"])
