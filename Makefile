@@ -35,8 +35,12 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[book,test,peers,export]"
-	$(PY) -m digitdenoise._warmup
+	$(PY) -m pip install --quiet --no-compile -e ".[book,test,peers,export]"
+	@# byte-compile the installed packages (what pip would do, on one core) while librosa's numba functions
+	@# compile on the other (digitdenoise._warmup); a file that does not compile is skipped, as pip skips it
+	@echo "byte-compiling the installed packages and compiling librosa's numba functions"
+	@$(PY) -m compileall -q -j 1 $$($(PY) -c "import sysconfig; print(' '.join(sorted({sysconfig.get_path('purelib'), sysconfig.get_path('platlib')})))") >/dev/null 2>&1 & \
+	  $(PY) -m digitdenoise._warmup || exit 1; wait
 	@touch $@
 
 install: $(STAMP)
