@@ -253,14 +253,14 @@ bench-generalisation-stages: install
 	$(DD) fetch fsdd noise speechocean762 hu-nonspeech
 	$(PY) bench/generalisation.py --model-dir $(RELEASE) --previous $(STAGE1) --out bench/results/generalisation-stages.json
 
-# The small model on the same benchmark, the release model beside it in the same run (appendix 9; about 5 min
-# once the peers' scores are cached by bench-generalisation).
 # The small model's size and speed against the release model and DeepFilterNet3, one thread, one run
 # (appendix 9; bench/results/small_model.json, about 3 minutes)
 bench-small: install
 	$(DD) fetch fsdd noise
 	$(PY) bench/small_model.py --small $(SMALL) --out
 
+# The small model on the same benchmark, the release model beside it in the same run (appendix 9; about 5 min
+# once the peers' scores are cached by bench-generalisation).
 bench-generalisation-small: install
 	$(DD) fetch fsdd noise speechocean762 hu-nonspeech
 	$(PY) bench/generalisation.py --model-dir $(SMALL) --previous $(RELEASE) --out bench/results/generalisation-small.json
