@@ -488,7 +488,10 @@ if evaluation.HELD_OUT_NOISE in set(gen["noise"]):
 # %% tags=["remove-cell"]
 if evaluation.HELD_OUT_NOISE in set(gen["noise"]):
     held = gen_summary.set_index(["method", "noise"])["mean"]
-    fsdd_made = next((n for n in order if n.endswith("(FSDD only)")), None)  # trained on parts of the recordings
+    # which models trained on parts of these recordings, read from each one's recorded recipe
+    heard = {name for name, folder in training.chapter5_folders(run.artifacts_dir).items()
+             if training.heard_speech_commands_noise(folder)}
+    fsdd_made = next((n for n in order if n in heard and n.startswith(f"{models.BEST_MODEL} (")), None)
     parts = []
     if fsdd_made is not None:
         seen_db, held_db = held.get((fsdd_made, "recording"), np.nan), held.get((fsdd_made, evaluation.HELD_OUT_NOISE), np.nan)
@@ -497,7 +500,7 @@ if evaluation.HELD_OUT_NOISE in set(gen["noise"]):
                      + ("no drop, so it has not merely memorised its training noise." if held_db >= seen_db else
                         f"a drop of {seen_db - held_db:.1f} dB, the price of meeting a new noise."))
     best_seen, best_held = held.get((best_name, "recording"), np.nan), held.get((best_name, evaluation.HELD_OUT_NOISE), np.nan)
-    if not training.heard_speech_commands_noise(training.chapter5_best_folder(run.artifacts_dir)):
+    if best_name not in heard:
         parts.append(f"The general release model (`{best_name}`), which heard neither, gains {best_seen:+.1f} and "
                      f"{best_held:+.1f} dB.")
     else:

@@ -9,7 +9,7 @@ import pytest
 
 from conftest import ROOT
 from digitdenoise import evaluation, training
-from digitdenoise.errors import DataError
+from digitdenoise.errors import DataError, ParameterError
 
 RELEASE = ROOT / "models" / "release"
 FOLDERS = ["general-mask_unet", "general-mask_unet-stage1", "fsdd-mask_unet", "fsdd-mask_unet-white", "general-small_tcn",
@@ -97,12 +97,14 @@ def test_the_recorded_recipe_tells_which_models_heard_the_speech_commands_record
     assert training.heard_speech_commands_noise(RELEASE / name) is heard
 
 
-def test_the_best_model_of_a_run_is_found_from_its_manifest(tmp_path):
+def test_the_models_of_a_run_are_found_from_its_manifest(tmp_path):
     with pytest.raises(DataError, match="run chapter 5"):
-        training.chapter5_best_folder(tmp_path)
-    (tmp_path / "models.json").write_text(json.dumps({"best": str(RELEASE / "general-mask_unet"), "zoo": {}}))
-    best = training.chapter5_best_folder(tmp_path)
-    assert best == RELEASE / "general-mask_unet" and not training.heard_speech_commands_noise(best)
+        training.chapter5_folders(tmp_path)
+    (tmp_path / "models.json").write_text(json.dumps({"best": str(RELEASE / "general-mask_unet"),
+                                                      "zoo": {"mask_unet (FSDD only)": str(RELEASE / "fsdd-mask_unet")}}))
+    folders = training.chapter5_folders(tmp_path)
+    assert folders == {"mask_unet (FSDD only)": RELEASE / "fsdd-mask_unet", "mask_unet (best)": RELEASE / "general-mask_unet"}
+    assert [training.heard_speech_commands_noise(f) for f in folders.values()] == [True, False]
     assert not training.heard_speech_commands_noise(tmp_path)  # a folder with no recorded recipe
 
 
@@ -115,3 +117,5 @@ def test_a_chapter_loads_only_the_chapter_5_models_it_names(tmp_path):
     assert set(loaded) == {best, "report_cae (SI-SDR loss)"} and source == "a test"
     assert set(training.load_chapter5_models(tmp_path, seeds=())[0]) == {best}
     assert set(training.load_chapter5_models(tmp_path)[0]) == {best, *zoo_dirs}
+    with pytest.raises(ParameterError, match=r"seeds=\['report_cea'\]: not models of the zoo; choose from report_cae"):
+        training.load_chapter5_models(tmp_path, seeds=("report_cea",))

@@ -43,7 +43,7 @@ __all__ = [
     # defined here
     "VALIDATION_SCORE", "TrainConfig", "TrainResult", "TrainingData", "strategy", "train_model",
     "recalibrate_batch_norm", "precise_batch_norm", "validation_si_sdr_improvement", "save_denoiser", "load_denoiser", "saved_info",
-    "prepare_data", "train_or_reuse", "load_chapter5_models",
+    "prepare_data", "train_or_reuse", "load_chapter5_models", "chapter5_folders", "heard_speech_commands_noise",
     # re-exported from losses.py
     "LOSSES", "CappedNegativeSiSdr", "DistillationLoss", "negative_si_sdr",
     # re-exported from denoising.py
@@ -610,13 +610,17 @@ def train_or_reuse(prepared: TrainingData, tcfg: TrainConfig, out_dir: str | Pat
     return result.model, result.history, False
 
 
-def chapter5_best_folder(artifacts_dir: str | Path) -> Path:
-    """The folder of the best model chapter 5 chose for this run (the release checkpoint or its own), from
-    the run's ``models.json`` (chapter 6); a clear error naming chapter 5 when it is missing."""
+def chapter5_folders(artifacts_dir: str | Path) -> dict[str, Path]:
+    """The folders of the models chapter 5 passed on for this run, under the names chapters 6-8 give them:
+    each zoo model's, and the best model's as ``"<name> (best)"`` (the release checkpoint or chapter 5's
+    own), from the run's ``models.json`` (chapter 6 reads their recorded recipes); a clear error naming
+    chapter 5 when it is missing."""
     manifest_file = Path(artifacts_dir) / "models.json"
     if not manifest_file.is_file():
         raise DataError(f"{manifest_file} not found: run chapter 5 (05_training) for this dataset and profile first.")
-    return Path(json.loads(manifest_file.read_text())["best"])
+    manifest = json.loads(manifest_file.read_text())
+    return {**{name: Path(path) for name, path in manifest["zoo"].items()},
+            f"{models.BEST_MODEL} (best)": Path(manifest["best"])}
 
 
 def load_chapter5_models(artifacts_dir: str | Path, *, seeds: Sequence[str] | None = None
@@ -630,6 +634,9 @@ def load_chapter5_models(artifacts_dir: str | Path, *, seeds: Sequence[str] | No
     if not manifest_file.is_file():
         raise DataError(f"{manifest_file} not found: run chapter 5 (05_training) for this dataset and profile first.")
     manifest = json.loads(manifest_file.read_text())
+    unknown = sorted(set(seeds or ()) - set(models.ZOO))
+    if unknown:
+        raise ParameterError(f"seeds={unknown}: not models of the zoo; choose from {', '.join(models.ZOO)}.")
     wanted = {name: path for name, path in manifest["zoo"].items() if seeds is None or name.split(" (")[0] in seeds}
     loaded = {name: load_denoiser(path)[0] for name, path in wanted.items()}
     best_name = f"{models.BEST_MODEL} (best)"
