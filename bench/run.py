@@ -81,7 +81,7 @@ def _worker(method: str, cores: int, repeats: int, data_home: str | None) -> dic
 
         tf.config.threading.set_intra_op_parallelism_threads(cores)
         tf.config.threading.set_inter_op_parallelism_threads(1)
-        from digitdenoise import inference, models, training
+        from digitdenoise import inference, models
 
         if method == "best model":
             enhancer = inference.Enhancer()
