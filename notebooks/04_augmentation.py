@@ -591,7 +591,7 @@ glue("gen_family_snr", f"{family_snr_db:g}", display=False)
 # {glue:text}`gen_perturbed_centroids`. The `--noise-perturb` option of `digitdenoise train` sets the share
 # of the recordings that are perturbed. The release model's first stage trained without it (a share of 0);
 # its second stage fine-tunes the first with half of them perturbed, and chapter 5 says what that bought
-# on voices and noises no model trained on.
+# on voices and noises the general models never trained on.
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "One Hu training noise as recorded and three perturbed versions (augment.perturbed_recording: played faster or slower, through a random channel, sometimes with a second recording), all at unit RMS, on one colour scale.", "name": "fig-perturbed"}}
 perturbed = {f"hu/{hu_stem}": families[f"hu/{hu_stem}"]}

@@ -27,10 +27,12 @@
 # * what it costs to prepare features, train the models and build this book.
 # ```
 #
-# How fast is each method, on what machine, at what memory cost? The figures on this page come from
-# `make bench` (`bench/run.py`), which measured every method in the same run on the machine named below;
-# the page only reads and plots its `bench/results/bench.json`. Every inference measurement ran in its
-# own process pinned to one or two cores, after a warm-up call, and is the median of several repeats.
+# How fast is each method, on what machine, at what memory cost? The figures of the first sections come
+# from `make bench` (`bench/run.py`), which measured every method in the same run on the machine named
+# below; the page only reads and plots its `bench/results/bench.json`. Every inference measurement ran in
+# its own process pinned to one or two cores, after a warm-up call, and is the median of several repeats.
+# The later sections read other recorded runs (the export engines, the small model), each named with its
+# date where it is used: compare numbers within one run, not across runs.
 # One section runs live code instead: it exports the release model and streams audio through it, which
 # takes seconds.
 
@@ -297,8 +299,8 @@ if np.isfinite(best_rtf) and not rtf_ok:
     arith = (f"Reaching the target of {target_rtf:g} would take a network with about "
              f"{100 * target_rtf / best_rtf:.0f}% of today's arithmetic, if time falls in proportion to "
              "arithmetic (the network is nearly all of the time): fewer channels in the full-resolution "
-             "layers, or a longer hop. That means retraining and re-checking quality, a trade left open "
-             "rather than made silently.")
+             "layers, or a longer hop. That means retraining and re-checking quality: the trade that the small "
+             "model at the end of this page makes, in the open, with its quality measured beside its speed.")
 elif np.isfinite(best_rtf):
     arith = f"The best model's RTF already meets the target of {target_rtf:g}; no smaller network is needed."
 else:
@@ -321,9 +323,11 @@ glue("arith9", arith, display=False)
 #   padded frames are noisy like the rest; here noisy audio would be padded with exact zeros *after* the
 #   noise is in it, something the model never saw.
 # - **A compiled graph** instead of Keras' layer-by-layer Python calls (chapter 5's `denoise_batch`).
-# - **bfloat16 arithmetic** in the network on CPUs that have it (this one has AVX-512 BF16): the network
-#   runs {glue:text}`bf16_gain` times faster with the same SI-SDR (tested); the `denoise` command and the
-#   service choose it automatically and fall back to float32 elsewhere.
+# - **bfloat16 arithmetic** in the network on CPUs with native bfloat16 instructions (AVX-512 BF16 or
+#   AMX): in this benchmark's run the network ran {glue:text}`bf16_gain` times faster in bfloat16 with the
+#   same SI-SDR (tested). A CPU without those instructions emulates bfloat16, and then it is *slower* than
+#   float32 (the engine table further down may show it); so the `denoise` command and the service read the
+#   CPU's flags (`precision="auto"`) and use bfloat16 only where the CPU has them.
 #
 # What remains is the network itself: {glue:text}`net_share`% of a float32 call, {glue:text}`net_gmac`
 # G multiply-adds per second of audio at an effective {glue:text}`net_gflops` GFLOP/s on one core
@@ -352,7 +356,7 @@ run = config.resolve(dataset=dataset, profile=profile, data_home=data_home, arti
 deploy_dir = run.artifacts_dir / "deploy"  # the exported file goes here, never into the repository
 deploy_dir.mkdir(parents=True, exist_ok=True)
 
-# %%
+# %% tags=["hide-input"]
 model_dir = inference.default_model_dir()
 model, info = training.load_denoiser(model_dir)
 sr = model.cfg.sample_rate
@@ -451,7 +455,7 @@ glue("dep_irfft_mb", f"{4 * 2 * model.cfg.n_freqs * model.cfg.n_fft / 1e6:.2f}",
 # the same for the small model of the next part. It times the Keras graph in float32 and bfloat16, the
 # TFLite file, ONNX Runtime if installed, and the streaming denoiser. Where the TFLite file wins, the
 # `denoise` command and the service can run it instead of Keras: `denoise --engine tflite` converts the
-# model once, checks it against Keras as above and keeps the file in its cache. {glue:text}`dep_bench_note`
+# model once, checks it against Keras as above and keeps the file in its cache. {glue:md}`dep_bench_note`
 #
 # **What to look for**, if a table follows: the real-time factor of each engine, for the test windows as
 # one batch and for one clip per call (where fixed costs per call count), all on one thread; for the small
@@ -487,11 +491,18 @@ if export_bench.is_file():
     agree = (f" Its parity check on {parity_rec['clips']} clips found a largest difference of "
              f"{parity_rec['tflite_max_abs_diff']:.1e} between TFLite and Keras."
              if "tflite_max_abs_diff" in parity_rec else "")
-    glue("dep_bench_note", f"The table below is a recorded run ({label} {stamp[:10]}, read from "
-         f"{export_bench}), not measured during this build.{fastest}{agree}", display=False)
+    bf16_note = ""
+    if per_call is not None and {"keras float32", "keras bfloat16"} <= set(per_call.dropna().index):
+        f32, b16 = per_call["keras float32"], per_call["keras bfloat16"]
+        if b16 > f32:  # emulated bfloat16: the CPU of that run lacked the instructions
+            bf16_note = (f" There bfloat16 was {b16 / f32:.1f} times *slower* than float32 (RTF {b16:.4f} against "
+                         f"{f32:.4f}): what a CPU without native bfloat16 instructions does, and why "
+                         "`precision=\"auto\"` checks for them.")
+    glue("dep_bench_note", Markdown(f"The table below is a recorded run ({label} {stamp[:10]}, read from "
+         f"`{export_bench}`), not measured during this build.{fastest}{agree}{bf16_note}"), display=False)
 else:
-    glue("dep_bench_note", f"This checkout has no {export_bench}, so this page shows no engine speeds; "
-         "run the command above to record them.", display=False)
+    glue("dep_bench_note", Markdown(f"This checkout has no `{export_bench}`, so this page shows no engine speeds; "
+         "run the command above to record them."), display=False)
 
 # %% [markdown]
 # ### Streaming: how far the model looks ahead
@@ -761,6 +772,19 @@ if small_bench is not None:
     rtfs = small_bench["rtf"]["20 FSDD clips (1 s each)"]["methods"]
     rtf_ratio = rtfs["release model (mask_unet)"]["rtf"]["median"] / rtfs["small model (small_tcn)"]["rtf"]["median"]
     glue("trade_rtf_ratio", f"{rtf_ratio:.0f}", display=False)
+    # this table's timings come from small_model.py's own run, not from bench.json: say how they differ
+    release_here = rtfs["release model (mask_unet)"]
+    first_detail = next((r["detail"] for r in bench.get("rtf", [])
+                         if r["method"] == "best model" and r["cores"] == 1 and "rtf" in r), None)
+    host_note = ("on the same host" if small_bench.get("machine", {}).get("platform") == m.get("platform")
+                 else "on another host")
+    glue("trade_machine_note", Markdown(
+        f"Mind which run a number comes from: this table's speeds are from `bench/small_model.py`'s own run "
+        f"({small_bench['date'][:10]}, {small_bench.get('precision', 'float32')}, one thread), {host_note} than "
+        f"the first section's `bench.json` ({bench['date'][:10]}"
+        + (f", {first_detail}): there the release model's one-core RTF was {best_rtf:.4f}, "
+           f"here {release_here['rtf']['median']:.4f}." if first_detail and np.isfinite(best_rtf) else ").")
+        + " Ratios hold within one run; compare rows of one table, not numbers across the two."), display=False)
     glue("trade_overhead", ": less than the arithmetic alone predicts, because at this size the fixed work around "
          "the network (STFT, inverse STFT, the framework's per-call overhead) is no longer small next to it"
          if rtf_ratio < 0.8 * big["macs_per_audio_s"] / little["macs_per_audio_s"] else
@@ -768,6 +792,7 @@ if small_bench is not None:
 else:
     for key in ("trade_param_ratio", "trade_mac_ratio", "trade_rtf_ratio", "trade_overhead"):
         glue(key, "n/a", display=False)
+    glue("trade_machine_note", Markdown(""), display=False)
 quality_cells = trade["quality bar, SI-SDR impr. (dB)"]
 if all(isinstance(v, float) for v in quality_cells):
     glue("trade_quality", Markdown(f"and on the quality bar it gives up {quality_cells.iloc[0] - quality_cells.iloc[1]:.1f} dB "
@@ -781,6 +806,7 @@ trade
 # The small model has {glue:text}`trade_param_ratio` times fewer parameters and needs
 # {glue:text}`trade_mac_ratio` times fewer multiply-adds, and runs {glue:text}`trade_rtf_ratio` times
 # faster{glue:text}`trade_overhead`, {glue:md}`trade_quality`. {glue:text}`trade_unseen`.
+# {glue:md}`trade_machine_note`
 #
 # ### How much is the future worth, how much the detail, and how much a teacher?
 #

@@ -179,3 +179,37 @@ def test_recorded_report_metric_reads_the_committed_run_and_names_a_bad_file(tmp
     (tmp_path / "other.json").write_text('{"results": {"x": {}}}')
     with pytest.raises(DataError, match="other.json is not a report-metric recording"):
         metrics.recorded_report_metric(tmp_path / "other.json")
+
+
+def test_kept_level_reads_the_scale_of_the_speech_in_an_estimate(mixtures):
+    clean, noisy, lengths = mixtures
+    s, n = clean[0][: lengths[0]], noisy[0][: lengths[0]]
+    assert metrics.kept_level_db(s, s) == pytest.approx(0.0, abs=1e-9)
+    assert metrics.kept_level_db(s, 0.5 * s) == pytest.approx(-6.02, abs=0.01)
+    # noise added on top (independent of the speech) barely moves it: it measures the speech kept
+    assert abs(metrics.kept_level_db(s, n)) < 0.5
+    with pytest.raises(ParameterError, match="silent reference"):
+        metrics.kept_level_db(np.zeros(100), np.ones(100))
+
+
+def test_voiced_share_tells_a_spoken_digit_from_white_noise(mixtures):
+    clean, _, lengths = mixtures
+    digit = clean[0][: lengths[0]]
+    hiss = np.random.default_rng(3).standard_normal(digit.size).astype(np.float32) * 0.1
+    assert metrics.voiced_share(digit, SR) > 0.4
+    assert metrics.voiced_share(hiss, SR) < 0.1
+    with pytest.raises(ParameterError, match="non-silent"):
+        metrics.voiced_share(np.zeros(800), SR)
+
+
+def test_background_drop_separates_noise_removed_from_speech_removed(mixtures):
+    clean, noisy, _ = mixtures
+    s, x = clean[0], noisy[0]  # one-second windows: the padding after the digit is silent in the clean clip
+    perfect = metrics.background_drop_db(s, x, s, SR)
+    assert perfect["background"] > 100 and perfect["speech"] == pytest.approx(0.0, abs=1e-9)
+    untouched = metrics.background_drop_db(s, x, x, SR)
+    assert untouched["background"] == pytest.approx(0.0, abs=1e-9) and untouched["speech"] > 3  # noise on top
+    halved = metrics.background_drop_db(s, x, 0.5 * s, SR)
+    assert halved["speech"] == pytest.approx(-6.02, abs=0.01)
+    with pytest.raises(ParameterError, match="no silent frames"):
+        metrics.background_drop_db(x, x, x, SR)

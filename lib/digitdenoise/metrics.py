@@ -179,6 +179,56 @@ def si_sdr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
     return power_ratio_db(target, est - target)
 
 
+def kept_level_db(reference: np.ndarray, estimate: np.ndarray) -> float:
+    """How much of the reference an estimate keeps, in dB (chapter 6): the least-squares factor of the
+    reference in the estimate (the scale SI-SDR fits), ``20 log10 |<estimate, reference> / <reference,
+    reference>|``. 0 dB keeps the speech at its level; -6 dB keeps half its amplitude; a denoiser that
+    removes part of the speech along with the noise scores well below 0. Unlike SI-SDR it ignores what
+    else the estimate contains (the noise left in)."""
+    ref, est = _pair(reference, estimate)
+    energy = float(np.dot(ref, ref))
+    if energy == 0.0:
+        raise ParameterError("the kept level is undefined for a silent reference.")
+    return float(20 * np.log10(abs(np.dot(est, ref)) / energy + _EPS))
+
+
+def voiced_share(y: np.ndarray, sr: int, *, fmin: float = 70.0, fmax: float = 500.0,
+                 threshold_db: float = ACTIVE_THRESHOLD_DB) -> float:
+    """Share of a signal's active frames in which the pYIN pitch tracker (``librosa.pyin``) finds a
+    pitch between ``fmin`` and ``fmax`` Hz (chapter 6): near 1 for a vowel, a cry or a hum, near 0 for
+    hiss, water or clicks. Active frames are those within ``threshold_db`` of the loudest, so silence
+    between sounds does not count as unvoiced. A sound that has a voice's pitch is what a denoiser that
+    learned "keep the harmonic sound" keeps."""
+    import librosa
+
+    y = np.asarray(y, dtype=np.float32)
+    if y.ndim != 1 or y.size == 0 or not np.any(y):
+        raise ParameterError(f"voiced_share needs a non-silent 1-D signal, got shape {y.shape}.")
+    frame, hop = 2048 if sr > 16000 else 1024 if sr > 8000 else 512, 128 if sr <= 8000 else 256
+    _, voiced, _ = librosa.pyin(y, fmin=fmin, fmax=fmax, sr=sr, frame_length=frame, hop_length=hop)
+    rms = librosa.feature.rms(y=y, frame_length=frame, hop_length=hop)[0][: voiced.size]
+    level = 20 * np.log10(rms + 1e-10)
+    active = level >= level.max() - threshold_db
+    return float(np.mean(voiced[: level.size][active]))
+
+
+def background_drop_db(clean: np.ndarray, noisy: np.ndarray, estimate: np.ndarray, sr: int, *,
+                       frame_ms: float = 20.0, threshold_db: float = ACTIVE_THRESHOLD_DB) -> dict[str, float]:
+    """Where a denoiser's output changed the level (chapter 6), in dB: ``background``, how much quieter
+    the estimate is than the noisy input in the frames where the clean clip is silent (more than
+    ``threshold_db`` below its loudest frame: pure noise there), and ``speech``, the estimate's level
+    minus the clean clip's in its speech frames (0: the speech kept at its level, negative: some of it
+    removed, positive: noise left on top)."""
+    clean, noisy = _pair(clean, noisy)
+    _, estimate = _pair(clean, estimate)
+    active = active_mask(clean, sr, frame_ms=frame_ms, threshold_db=threshold_db)
+    if active.all():
+        raise ParameterError("the clean clip has no silent frames, so there is no background to measure.")
+    silent = ~active
+    return {"background": power_ratio_db(noisy[silent], estimate[silent]),
+            "speech": power_ratio_db(estimate[active], clean[active])}
+
+
 def pesq_mode(sr: int) -> str:
     """The PESQ band the book uses at a sample rate (chapter 6): narrow-band (P.862) at 8 kHz,
     wide-band (P.862.2) at 16 kHz. Other rates have no PESQ."""
