@@ -242,7 +242,7 @@ report-metric: install
 		--model-dir $(RELEASE) --out bench/results/report_metric.json
 
 # Generalisation benchmark (chapter 6): the release model, the previous one, noisereduce, DeepFilterNet3 and
-# the oracles on test voices and noises no model trained on (about 30 minutes on 2 cores).
+# the oracles on test voices, unseen noise recordings and familiar noise kinds (about 30 minutes on 2 cores).
 bench-generalisation: install
 	$(DD) fetch fsdd noise speechocean762 hu-nonspeech
 	$(PY) bench/generalisation.py --model-dir $(RELEASE) --previous $(PREVIOUS) --out bench/results/generalisation.json
@@ -292,7 +292,7 @@ bench: install
 	$(PY) bench/run.py
 
 # Quality bar: both checkpoints vs oracle IRM on FSDD held-out speakers, -8 dB white noise (JSON in bench/results/);
-# the specialist's weights come from `make release-model`.
+# the specialist's weights are not in git: `make release-model-fsdd` makes them first.
 bench-quality: install
 	$(PY) bench/quality.py --model-dir $(PREVIOUS) --out bench/results/quality.json
 	$(PY) bench/quality.py --model-dir $(RELEASE_WHITE) --out bench/results/quality-white.json

@@ -1,4 +1,5 @@
-"""Generalisation benchmark (chapter 6): every method on voices, noises and microphones no model trained on.
+"""Generalisation benchmark (chapter 6): every method on test voices and microphones, unseen noise recordings
+and familiar noise kinds.
 
     python bench/generalisation.py --model-dir models/release/general-mask_unet \
         --previous models/release/fsdd-mask_unet --out bench/results/generalisation.json
@@ -118,8 +119,11 @@ def main(argv=None) -> int:
                   "guard_db": list(inference.GUARD_DB), "train_config": info.get("train_config"),
                   "best_epoch": info.get("best_epoch"), "train_seconds": info.get("train_seconds"),
                   "stopped": info.get("stopped"), "epochs_trained": _epochs_trained(args.model_dir),
-                  "validation_db": _validation_db(args.model_dir, info)},
-        "previous_model": {"dir": str(args.previous), "train_config": (previous_info or {}).get("train_config")},
+                  "validation_db": _validation_db(args.model_dir, info),
+                  # did its training, or the weights it started from, hear the Speech Commands set?
+                  "heard_speech_commands_noise": training.heard_speech_commands_noise(args.model_dir)},
+        "previous_model": {"dir": str(args.previous), "train_config": (previous_info or {}).get("train_config"),
+                           "heard_speech_commands_noise": training.heard_speech_commands_noise(args.previous)},
         "splits": ((info.get("train_config") or {}).get("recipe") or {}).get("splits"),
         "test_data": {"speech": speech.table.groupby("source").agg(utterances=("clip_id", "size"),
                                                                    speakers=("speaker", "nunique")).to_dict("index"),

@@ -408,7 +408,7 @@ glue("duration_ratio", f"{by_speaker['duration_s'].max() / by_speaker['duration_
 # it (chapters 5 and 8). Listen also for the silence before and after each digit that
 # {numref}`fig-clips-by-digit` measured, and for differences in level between the clips.
 
-# %%
+# %% tags=["hide-input"]
 examples = stats.sort_values(["digit", "speaker", "take"]).groupby("digit").head(1)
 sounds, rate = {}, None
 for _, row in examples.iterrows():

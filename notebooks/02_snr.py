@@ -64,7 +64,7 @@ n_fft, hop = 256 * sr // 8000, 64 * sr // 8000
 # SNR defined below is exactly the nominal value. Because we make the mixtures ourselves, we know the
 # clean speech and the noise of every pair separately.
 
-# %%
+# %% tags=["hide-input"]
 table = data.load_clips(run.dataset, run.data_home, seed=run.seed)
 n_speakers = table["speaker"].nunique()
 per_speaker = None if run["snr_pairs"] is None else max(1, run["snr_pairs"] // n_speakers)
@@ -400,7 +400,7 @@ plt.show()
 # spread-out consonants sink under it. Then play the two clean clips and listen for what makes one of
 # them easier to hear through the same noise.
 
-# %%
+# %% tags=["hide-input"]
 white_pairs = [p for p in pairs if p["noise"] == "white"]
 by_share = sorted(white_pairs, key=dominated_share)
 hard, easy = by_share[0], by_share[-1]
@@ -548,7 +548,7 @@ glue("demo_sisdr_half", f"{demo.iloc[1, 1]:.2f}", display=False)
 # disappears first as the noise rises: the consonants at its edges or the vowel in its middle. The
 # student report's noisy set was nominally −8 dB, the third player.
 
-# %%
+# %% tags=["hide-input"]
 clean = clips[0]
 white_noise = noise.coloured_noise("white", len(clean), seed=run.seed)
 levels = {f"{s:+g} dB": noise.mix_at_snr(clean, white_noise, s)[0] for s in (-15, -8, 0, 10)}

@@ -35,7 +35,7 @@ artifacts_dir = None  # None: artifacts/<dataset>-<profile>, as `digitdenoise ru
 seed = 0
 snr_db = -8.0  # the nominal SNR of the test set (dB)
 snr_low_db = -10.0  # this chapter's demonstration mixer draws SNRs from [snr_low_db, snr_high_db];
-snr_high_db = 5.0  # demo only: chapter 5 trains with TrainConfig.snr_range (also -10 to +5 dB)
+snr_high_db = 5.0  # demo only: chapter 5's FSDD-recipe runs use TrainConfig.snr_range (also -10 to +5 dB)
 
 # %% tags=["remove-input"]
 import matplotlib.pyplot as plt
@@ -206,7 +206,7 @@ plt.show()
 # babble is hard to ignore because the ear follows voices. Compare your ranking with the
 # speech-dominated shares above.
 
-# %%
+# %% tags=["hide-input"]
 audio.player_grid(rows, sr, title=f"Clip {example['clip_id']} at {run.snr_db:g} dB SNR",
                   row_header="noise")
 
@@ -225,54 +225,74 @@ audio.player_grid(rows, sr, title=f"Clip {example['clip_id']} at {run.snr_db:g} 
 # ```{note}
 # This chapter's `snr_low_db` and `snr_high_db` are demonstration values: they set the range of the
 # generator built below, its players and {numref}`fig-generator-check`, and nothing else. Chapter 5's
-# models are trained with `TrainConfig.snr_range`, by default the same range; changing the parameters
-# here does not change the training. To train on another range, use
+# models on FSDD's recipe are trained with `TrainConfig.snr_range`, by default the same range; the general
+# release model's recipe (the second half of this chapter) draws from {glue:text}`release_snr_range` dB.
+# Changing the parameters here does not change any training. To train on another range, use
 # `digitdenoise train --snr-range LOW HIGH`.
 # ```
 #
-# The table counts, for each split, the speakers, the clean clips, the noise types and the noisy pairs a
-# model meets in this profile. What to look for: the speakers of the three splits are different people,
-# and only the training pairs are made afresh.
+# The table counts, for each split, the speakers, the clean clips, the noise types and the noisy pairs
+# that chapters 5 and 6 make from it in this profile (chapter 5 trains and validates, chapter 6 tests).
+# What to look for: the speakers of the three splits are different people, and only the training pairs are
+# made afresh.
 
-# %%
+# %% tags=["hide-input"]
+from digitdenoise import evaluation
+
 train_kinds = [k for k in ("white", "pink", "brown", "recording", "babble") if k in source.kinds]
-eval_kinds = ["white", "pink", "babble", *sorted(eval_recs)]
-epochs = run["epochs"]
+seen_recs = sorted(k for k in eval_recs if k not in noise.HELD_OUT_RECORDINGS)
+# chapter 5 (training.prepare_data): one validation noise per clip in turn, from the noise types of training
+val_kinds = ["white", "pink", "brown", "babble", *seen_recs]
+# chapter 6 (evaluation.build_test_set): every test clip under every condition
+test_conditions = [*evaluation.MAIN_NOISES, evaluation.HELD_OUT_NOISE]
+epochs, per_epoch = run["epochs"], run["clips_per_epoch"]
 recipe = clips.groupby("split").agg(speakers=("speaker", "nunique"),
                                     clean_clips=("clip_id", "count"))
 recipe = recipe.loc[["train", "validation", "test"]]
-recipe["noise types"] = [len(train_kinds), len(eval_kinds), len(eval_kinds)]
-recipe["noisy pairs"] = [recipe.loc["train", "clean_clips"] * epochs,
-                         recipe.loc["validation", "clean_clips"] * len(eval_kinds),
-                         recipe.loc["test", "clean_clips"] * len(eval_kinds)]
-recipe["how the pairs are made"] = [f"fresh every epoch ({epochs} epochs in this profile)",
-                                    "drawn once, one per clip and noise type",
-                                    "drawn once, one per clip and noise type"]
-recipe
+per_speaker = clips.groupby(["split", "speaker"]).size()  # chapters 5 and 6 read at most clips_per_speaker each
+if run["clips_per_speaker"]:
+    per_speaker = per_speaker.clip(upper=run["clips_per_speaker"])
+n_train, n_val, n_test = (int(per_speaker[k].sum()) for k in ("train", "validation", "test"))
+train_per_epoch = min(per_epoch or n_train, n_train)
+val_used = min(run["val_clips"] or n_val, n_val)
+test_used = min(run["eval_clips"] or n_test, n_test)
+recipe["clips used"] = [n_train, val_used, test_used]
+recipe["noise types"] = [len(train_kinds), len(val_kinds), len(test_conditions)]
+recipe["noisy pairs"] = [train_per_epoch * epochs, val_used, test_used * len(test_conditions)]
+recipe["how the pairs are made"] = [
+    f"fresh every epoch: {train_per_epoch:,} a epoch for up to {epochs} epoch{'s' if epochs != 1 else ''} (chapter 5's "
+    "live run in this profile; the recorded models trained far longer)",
+    f"drawn once: {val_used:,} clips, one noise type each in turn",
+    f"drawn once: {test_used:,} clips, each under all {len(test_conditions)} conditions of chapter 6"]
+recipe.rename(columns={"clean_clips": "clean clips"})
 
 # %% tags=["remove-cell"]
 glue("snr_low", f"{snr_low_db:g}", display=False)
 glue("snr_high", f"{snr_high_db:g}", display=False)
 glue("window", f"{cfg.duration_s:g}", display=False)
 glue("train_kinds", ", ".join(train_kinds), display=False)
-glue("eval_kinds", ", ".join(eval_kinds), display=False)
-glue("n_train_clean4", f"{recipe.loc['train', 'clean_clips']:,}", display=False)
+glue("eval_kinds", ", ".join(val_kinds), display=False)
+glue("n_train_clean4", f"{recipe.loc['train', 'clips used']:,}", display=False)
 n_train_speakers, n_test_speakers = recipe.loc["train", "speakers"], recipe.loc["test", "speakers"]
 glue("n_train_speakers4", f"{n_train_speakers} speaker{'s' if n_train_speakers != 1 else ''}",
      display=False)
 glue("epochs4", "in the single epoch of this profile" if epochs == 1 else
-     f"afresh in each of the {epochs} epochs of this profile", display=False)
-glue("n_train_pairs4", f"{recipe.loc['train', 'noisy pairs']:,}", display=False)
+     f"for up to {epochs} epochs in this profile", display=False)
+glue("n_train_pairs4", f"up to {recipe.loc['train', 'noisy pairs']:,}", display=False)
+glue("eval_conditions4", ", ".join(test_conditions), display=False)
+glue("train_per_epoch4", f"{train_per_epoch:,}", display=False)
 glue("n_test_pairs4", f"{recipe.loc['test', 'noisy pairs']:,}", display=False)
 glue("n_test_speakers4", f"{n_test_speakers} unseen speaker{'s' if n_test_speakers != 1 else ''}",
      display=False)
 
 # %% [markdown]
-# Training noise types: {glue:text}`train_kinds`. Evaluation noise types: {glue:text}`eval_kinds`.
+# Training noise types: {glue:text}`train_kinds`. Validation noise types (the evaluation parts of the
+# training recordings, never the same audio): {glue:text}`eval_kinds`. Test conditions of chapter 6:
+# {glue:text}`eval_conditions4`.
 #
-# The {glue:text}`n_train_clean4` training clips of {glue:text}`n_train_speakers4` are mixed
-# {glue:text}`epochs4`: {glue:text}`n_train_pairs4` training pairs, none of them stored and hardly any
-# two alike. The {glue:text}`n_test_pairs4` test pairs of {glue:text}`n_test_speakers4` are drawn once,
+# Each epoch of chapter 5's live run mixes {glue:text}`train_per_epoch4` of the {glue:text}`n_train_clean4`
+# training clips of {glue:text}`n_train_speakers4` afresh, {glue:text}`epochs4`: {glue:text}`n_train_pairs4`
+# training pairs, none of them stored and hardly any two alike. The {glue:text}`n_test_pairs4` test pairs of {glue:text}`n_test_speakers4` are drawn once,
 # in noises whose excerpts (or whole recordings) training never heard.
 #
 # Here is one training clip in three successive epochs: a different noise type, SNR and excerpt each
@@ -282,7 +302,7 @@ glue("n_test_speakers4", f"{n_test_speakers} unseen speaker{'s' if n_test_speake
 # the same noisy version twice, so it cannot memorise a noisy file; it has to learn what the clean digit
 # sounds like under any of them.
 
-# %%
+# %% tags=["hide-input"]
 train_waves, _ = data.load_waveforms(train, sr, cfg.n_samples)
 talkers_train = [w for w, s in zip(train_waves, train["speaker"]) if s != example["speaker"]][:40]
 train_source = noise.NoiseSource(sr, recordings=train_recs, babble_clips=talkers_train)
@@ -463,10 +483,11 @@ audio.players(dict(zip(voice_labels, voice_audio)), sr, title="speechocean762, t
 # **validation** noise ({glue:text}`gen_hu_val` files), and the other {glue:text}`gen_hu_train` are
 # **training** noise.
 #
-# The Speech Commands recordings that the models above use are not used to train the general model at
-# all. For it they are a *cross-corpus* test set: noise from a different collection, recorded in a different way. If
-# the general model does well on the held-out Hu files but badly on these, it has learned the Hu collection
-# more than noise in general (chapter 6 compares the two).
+# The general recipe does not train on the Speech Commands recordings that the models above use. For a
+# model trained on it from random weights they are a *cross-corpus* test set: noise from a different
+# collection, recorded in a different way. If such a model does well on the held-out Hu files but badly on
+# these, it has learned the Hu collection more than noise in general (chapter 6 compares the two).
+# {glue:text}`gen_sc_caution`
 #
 # The {glue:text}`gen_colours` colours become {glue:text}`gen_n_families` families of generated noise, each
 # drawn with random parameters, so that no two draws are alike:
@@ -491,6 +512,20 @@ hu_numbers = {split: [int(s[1:]) for s in hu_nonspeech.file_names(split)] for sp
 glue("gen_n_families", f"{len(augment.FAMILIES)}", display=False)
 glue("gen_hu_total", f"{len(hu_nonspeech.file_names())}", display=False)
 glue("gen_hu_test_every", f"{np.gcd.reduce(hu_numbers['test'])}", display=False)
+from digitdenoise import inference, training
+
+release_folder = inference.default_model_dir()  # the committed release model: what its recorded stages say
+if training.heard_speech_commands_noise(release_folder, through_init=False):
+    sc_caution = "The release model's own recipe did train on them, so for it they are no test at all."
+elif training.heard_speech_commands_noise(release_folder):
+    sc_caution = ("One caution, which chapter 6 repeats: the release model's recipe left them out, but its "
+                  "training started from the weights of a model that trained on parts of them (the previous, "
+                  "FSDD-only model), so for the release model they are not a clean test.")
+else:
+    sc_caution = "The release model, and every model its training started from, never trained on them."
+glue("gen_sc_caution", sc_caution, display=False)
+release_range = (training.saved_info(release_folder).get("train_config") or {}).get("snr_range")
+glue("release_snr_range", "{:g} to {:+g}".format(*release_range) if release_range else "its own range", display=False)
 glue("gen_hu_val_digit", " or ".join(str(d) for d in sorted({k % 10 for k in hu_numbers["validation"]})),
      display=False)
 for split, short in zip(split_order, ("train", "val", "test")):
@@ -591,7 +626,7 @@ glue("gen_family_snr", f"{family_snr_db:g}", display=False)
 # {glue:text}`gen_perturbed_centroids`. The `--noise-perturb` option of `digitdenoise train` sets the share
 # of the recordings that are perturbed. The release model's first stage trained without it (a share of 0);
 # its second stage fine-tunes the first with half of them perturbed, and chapter 5 says what that bought
-# on voices and noises the general models never trained on.
+# on test voices and on noise recordings that neither stage's recipe trained on.
 
 # %% tags=["hide-input"] mystnb={"figure": {"caption": "One Hu training noise as recorded and three perturbed versions (augment.perturbed_recording: played faster or slower, through a random channel, sometimes with a second recording), all at unit RMS, on one colour scale.", "name": "fig-perturbed"}}
 perturbed = {f"hu/{hu_stem}": families[f"hu/{hu_stem}"]}

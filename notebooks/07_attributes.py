@@ -221,7 +221,7 @@ glue("subset_note_p7", "" if len(who) == utterances["speaker"].nunique() else
 # and ESTOI of the noisy input and of the output, and their differences, the improvements. Scores are
 # cached under `$DIGITDENOISE_CACHE`, keyed by the exact mixtures and the model's weights.
 
-# %%
+# %% tags=["hide-input"]
 release, _ = training.load_denoiser(inference.default_model_dir())
 pop_sr = release.cfg.sample_rate
 started = time.perf_counter()
@@ -503,7 +503,7 @@ audio.player_grid(pop_rows, pop_sr, title="speechocean762 test speakers who gain
 # on four of the other five voices and validated on the fifth (the next name in alphabetical order); no
 # model hears its test speaker. One recipe serves every fold: the FSDD recipe of chapter 5 from random
 # weights for {glue:text}`fold_epochs` epochs of {glue:text}`fold_clips` pairs, about
-# {glue:text}`fold_minutes` minutes each on this machine. That is far less training than the release
+# {glue:text}`fold_minutes` minutes each on the machine of the recorded run (`bench/results/folds.json`). That is far less training than the release
 # model had, so the fold models are weaker and not converged (each one's validation score still rose by
 # {glue:text}`fold_still` in its last epoch); what they allow is a comparison *between voices* under one
 # recipe. Each fold's model is then scored on {glue:text}`fold_clips_per_speaker` clips of its own test
@@ -648,7 +648,7 @@ glue("seg_spread7", f"{seg_means.iloc[-1] - seg_means.iloc[0]:.1f}", display=Fal
 # paired quantity: the enhanced clip's score minus the noisy clip's score, for the same clip and the same
 # noise waveform. Speaker attributes come from the dataset's metadata (chapter 1).
 
-# %%
+# %% tags=["hide-input"]
 results_file = run.artifacts_dir / "evaluation_per_clip.csv"
 if not results_file.is_file():
     raise errors.DataError(f"{results_file} not found: run chapter 6 (06_evaluation) for this dataset and "
@@ -1036,10 +1036,8 @@ for label, spk in picks.items():
     row = clips[clips["speaker"] == spk].index[0]
     noisy_clip = pairs[row][1]
     sounds = {"clean": pairs[row][0], "noisy": noisy_clip}
-    if model is not None:
-        window = np.zeros(model.cfg.n_samples, np.float32)
-        window[:min(noisy_clip.size, window.size)] = noisy_clip[:window.size]
-        sounds[method] = training.denoise_batch(model, window[None])[0][:noisy_clip.size]
+    if model is not None:  # the denoise command's path: the clip at its own length, mirrored, not zero-padded
+        sounds[method] = training.denoise_signals(model, [noisy_clip])[0]
     rows[f"{label}: {spk}" + (f" (digit {clips.loc[row, 'digit']})" if "digit" in clips else "")] = sounds
 audio.player_grid(rows, sr, title=f"Speakers who gain least and most, {run.snr_db:g} dB white noise",
                   row_header="gain, speaker")
@@ -1289,7 +1287,7 @@ glue("worst_fp_p7", f"The worst case is {worst['attribute']} ({worst['groups']})
      "gaps to find.", display=False)
 glue("deff_1_p7", f"{speakers.design_effect(500, 0.1, np.sqrt(0.99))[1]:.0f}", display=False)
 glue("deff_10_p7", f"{speakers.design_effect(500, np.sqrt(0.1), np.sqrt(0.9))[1]:.0f}", display=False)
-glue("mistake_kr_p7", "With no attribute effect at all, on AudioMNIST's real 60 speakers with 500 clips each, a test "
+glue("mistake_kr_p7", f"With no attribute effect at all, on AudioMNIST's real {len(meta_am)} speakers with 500 clips each, a test "
      "that treats clips as independent calls an attribute significant in "
      f"{rate_range(0.01, 'clip-level false positives')} of simulated data sets when the speaker explains just 1% "
      f"of a clip's variance ({rate_range(0.1, 'clip-level false positives')} at 10%); the speaker-level test in "
@@ -1348,7 +1346,7 @@ glue("mistake_kr_p7", "With no attribute effect at all, on AudioMNIST's real 60 
 #    the high frequencies where children's voices have more of their energy. Does any age difference appear
 #    that the Hu noises did not show, and does it survive Holm's correction?
 # 3. **More utterances, same speakers.** Run `digitdenoise run --chapters 7 -p utterances_per_speaker 8`
-#    (over twice as long; the corpus subset has up to ten sentences per test speaker). Before you look,
+#    (over twice as long; a speaker with fewer utterances of a kind contributes all of them). Before you look,
 #    predict the gender test's new detectable difference from the two spreads of the power section, then
 #    check the power table. Why can no number of utterances take it below the floor?
 # 4. **Fewer speakers.** Run `digitdenoise run --chapters 7 -p population_speakers 30`. Which tests become
@@ -1360,7 +1358,7 @@ glue("mistake_kr_p7", "With no attribute effect at all, on AudioMNIST's real 60 
 #    attributes move from "untestable" to tested? On FSDD, with one held-out speaker, none can: every
 #    attribute has a single group. What does that tell you about whether the limit is the threshold or the
 #    data?
-# 7. **Choose the pair first.** In the cell that defines `paired_gap`, change the line
+# 7. **Choose the pair first.** In the cell that calls `evaluation.paired_gap`, change the line
 #    `high, low = best_digit, worst_digit` to two digits you choose *before* looking at the digit table (for
 #    example `high, low = 1, 7`) and run the chapter again. Why is the gap between two digits picked in
 #    advance not biased upwards?

@@ -235,7 +235,7 @@ import numpy as np
 
 from digitdenoise import audio, inference, metrics, noise
 
-# %%
+# %% tags=["hide-input"]
 if long_noise not in test.sources:
     raise errors.ParameterError(f"long_noise={long_noise!r}: choose one of {sorted(test.sources)}.")
 enhancer = inference.Enhancer(model=denoisers[best_name])

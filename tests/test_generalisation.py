@@ -6,6 +6,7 @@ import pytest
 
 from digitdenoise import generalisation
 from digitdenoise.metrics import snr_db
+from digitdenoise.errors import ParameterError
 
 SR = 8000
 
@@ -177,6 +178,17 @@ def test_unseen_noise_means_match_the_recorded_bar():
     assert means["oracle IRM"] > means["release model"] > means["noisereduce (stationary)"]
     with pytest.raises(DataError, match="no unseen-noise cells at 3 dB"):
         generalisation.unseen_noise_means(recorded, snr_db=3.0)
+    # the Hu test files alone and the Speech Commands set alone: clip-weighted parts of the same mean
+    cells = generalisation.unseen_noise_cells(recorded)
+    hu, sc = (generalisation.unseen_noise_means(recorded, sets=(s,)) for s in ("hu", "sc"))
+    clips = {s: cells[cells["noise"].str.startswith(f"{s}/") & (cells["method"] == "release model")]["clips"].sum()
+             for s in ("hu", "sc")}
+    assert clips["hu"] > 0 and clips["sc"] > 0
+    both = (hu["release model"] * clips["hu"] + sc["release model"] * clips["sc"]) / (clips["hu"] + clips["sc"])
+    assert both == pytest.approx(means["release model"], abs=1e-9)
+    assert hu["release model"] != pytest.approx(sc["release model"], abs=0.1)
+    with pytest.raises(ParameterError, match="choose from 'hu'"):
+        generalisation.unseen_noise_means(recorded, sets=("white",))
 
 
 def test_the_method_comparison_reproduces_the_recorded_bars():

@@ -91,10 +91,34 @@ def test_a_missing_or_foreign_quality_record_is_named(tmp_path):
         evaluation.recorded_quality_bar(tmp_path)
 
 
-@pytest.mark.parametrize("name, heard", [("general-mask_unet", False), ("general-small_tcn", False),
-                                         ("fsdd-mask_unet", True), ("fsdd-mask_unet-white", False)])
-def test_the_recorded_recipe_tells_which_models_heard_the_speech_commands_recordings(name, heard):
+@pytest.mark.parametrize("name, heard", [
+    ("general-small_tcn", False),  # the general recipe from random weights, in two stages
+    ("fsdd-mask_unet", True),  # the FSDD recipe cuts training windows from the recordings
+    ("general-mask_unet", True),  # the general recipe, but its first stage started from fsdd-mask_unet
+    ("fsdd-mask_unet-white", True),  # started from a run folder that is not in the repository: not claimed unseen
+])
+def test_the_recorded_recipes_tell_which_models_heard_the_speech_commands_recordings(name, heard):
     assert training.heard_speech_commands_noise(RELEASE / name) is heard
+
+
+def test_a_model_has_heard_what_the_weights_it_started_from_heard(tmp_path):
+    def stage(name, recipe=None, kinds=("white",), init_from=None):
+        folder = tmp_path / name
+        folder.mkdir()
+        config = {"kinds": list(kinds), "init_from": init_from, "recipe": recipe}
+        (folder / "train_config.json").write_text(json.dumps({"train_config": config}))
+        return folder
+
+    general = {"name": "general", "splits": {"speech-commands-noise": "test only (cross-corpus), never trained on"}}
+    clean = stage("clean", recipe=general)
+    assert not training.heard_speech_commands_noise(stage("from-clean", recipe=general, init_from=str(clean)))
+    fsdd = stage("fsdd", kinds=("white", "recording"))
+    from_fsdd = stage("from-fsdd", recipe=general, init_from=str(fsdd))
+    assert training.heard_speech_commands_noise(from_fsdd)
+    assert not training.heard_speech_commands_noise(from_fsdd, through_init=False)  # its own training did not
+    assert training.heard_speech_commands_noise(stage("from-missing", recipe=general,
+                                                      init_from=str(tmp_path / "deleted-run")))
+    assert not training.heard_speech_commands_noise(tmp_path / "fsdd" / "no-such-model")
 
 
 def test_the_models_of_a_run_are_found_from_its_manifest(tmp_path):
@@ -104,7 +128,7 @@ def test_the_models_of_a_run_are_found_from_its_manifest(tmp_path):
                                                       "zoo": {"mask_unet (FSDD only)": str(RELEASE / "fsdd-mask_unet")}}))
     folders = training.chapter5_folders(tmp_path)
     assert folders == {"mask_unet (FSDD only)": RELEASE / "fsdd-mask_unet", "mask_unet (best)": RELEASE / "general-mask_unet"}
-    assert [training.heard_speech_commands_noise(f) for f in folders.values()] == [True, False]
+    assert [training.heard_speech_commands_noise(f) for f in folders.values()] == [True, True]
     assert not training.heard_speech_commands_noise(tmp_path)  # a folder with no recorded recipe
 
 

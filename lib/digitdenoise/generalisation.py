@@ -4,8 +4,11 @@ The generalisation benchmark (``bench/generalisation.py``) crosses
 
 * **clean speech** from the FSDD test speaker and from speechocean762's test speakers (digit strings and
   other sentences, different microphones and rooms, children and adults), read at the model's 8 kHz;
-* **noise** that no model of this book trained on: the Hu test files, the six Speech Commands
-  recordings (another corpus), white and pink noise, and babble of one or three test-split talkers;
+* **noise**: recordings that no general-recipe training saw, the Hu test files and the six Speech
+  Commands recordings (another corpus; the FSDD-recipe models trained on parts of them, and a model
+  fine-tuned from one of those has met them through its starting weights:
+  :func:`~digitdenoise.training.heard_speech_commands_noise`), beside familiar kinds drawn afresh (white
+  and pink noise) and babble of one or three test-split talkers;
 * **SNRs** of -8, -5, 0 and +5 dB over each whole utterance,
 
 and runs every method on the same mixtures. Each (source, noise, SNR) cell uses the same utterances and
@@ -548,22 +551,29 @@ def load_recorded(path: str = RECORDED) -> Recorded:
                         "record it again with `make bench-generalisation`.") from None
 
 
-def unseen_noise_means(recorded: Recorded, *, snr_db: float = 0.0) -> pd.Series:
+def unseen_noise_means(recorded: Recorded, *, snr_db: float = 0.0, sets: tuple[str, ...] = ("hu", "sc")) -> pd.Series:
     """Mean SI-SDR improvement per method on the benchmark's unseen non-speech noises (the Hu test split,
     ``hu/...``, and the cross-corpus Speech Commands set, ``sc/...``) with the speechocean762 test speakers at
     ``snr_db``: the condition of the first generalisation bar (chapter 6) and of the small model's bar
-    (appendix 9). Weighted by clips, so it equals the mean over the clips."""
-    t = unseen_noise_cells(recorded, snr_db=snr_db)
+    (appendix 9). Weighted by clips, so it equals the mean over the clips. ``sets=("hu",)`` keeps the Hu test
+    files only (chapter 6: for a model whose training started from one that heard the Speech Commands
+    recordings, they are the only clean test)."""
+    t = unseen_noise_cells(recorded, snr_db=snr_db, sets=sets)
     weighted = (t["si_sdri"] * t["clips"]).groupby(t["method"]).sum() / t.groupby("method")["clips"].sum()
     return weighted.rename("si_sdri")
 
 
-def unseen_noise_cells(recorded: Recorded, *, snr_db: float = 0.0) -> pd.DataFrame:
+def unseen_noise_cells(recorded: Recorded, *, snr_db: float = 0.0, sets: tuple[str, ...] = ("hu", "sc")) -> pd.DataFrame:
     """The rows of ``recorded.by_noise`` that :func:`unseen_noise_means` averages (chapter 6, appendix 9): the
     speechocean762 test speakers (digit strings and sentences) with each unseen non-speech noise recording
-    (``hu/...``, ``sc/...``) at ``snr_db``, one row per source, noise and method; a clear error if there are none."""
+    of ``sets`` (``hu/...``, ``sc/...``) at ``snr_db``, one row per source, noise and method; a clear error if
+    there are none."""
+    unknown = sorted(set(sets) - {"hu", "sc"})
+    if unknown or not sets:
+        raise ParameterError(f"sets={sets!r}: choose from 'hu' (the Hu test files) and 'sc' (the Speech Commands set).")
     t = recorded.by_noise
-    t = t[t["source"].isin(["so-digits", "so-sentences"]) & t["noise"].str.match(r"(hu|sc)/") & (t["snr_db"] == snr_db)]
+    t = t[t["source"].isin(["so-digits", "so-sentences"]) & t["noise"].str.match(rf"({'|'.join(sets)})/")
+          & (t["snr_db"] == snr_db)]
     if t.empty:
         raise DataError(f"the recorded benchmark has no unseen-noise cells at {snr_db:g} dB.")
     return t

@@ -515,16 +515,41 @@ def saved_info(folder: str | Path) -> dict:
     return json.loads(info_file.read_text()) if info_file.is_file() else {}
 
 
-def heard_speech_commands_noise(folder: str | Path) -> bool:
-    """Whether the model saved in ``folder`` trained on parts of the six Speech Commands noise recordings
-    (``noise/``), read from its recorded recipe: the general recipe keeps them as a cross-corpus test set
-    (its splits say "test only"), while the FSDD recipes cut training windows from them (noise kind
-    ``recording``). Chapter 6 reads its held-out-recordings check accordingly."""
-    config = saved_info(folder).get("train_config") or {}
+def _trained_on_speech_commands(config: dict) -> bool:
     recipe = config.get("recipe") or {}
     if recipe:
         return not str(recipe.get("splits", {}).get("speech-commands-noise", "")).startswith("test only")
     return "recording" in config.get("kinds", ())
+
+
+def heard_speech_commands_noise(folder: str | Path, *, through_init: bool = True) -> bool:
+    """Whether the model saved in ``folder`` trained on parts of the six Speech Commands noise recordings
+    (``noise/``), itself or through the weights it started from (chapter 6). Each stage's recorded recipe
+    says it: the general recipe keeps them as a cross-corpus test set (its splits say "test only"), while
+    the FSDD recipes cut training windows from them (noise kind ``recording``). The stages are followed
+    back through ``init_from``: a model fine-tuned from one that heard them has heard them too, since its
+    weights began as that model's. A starting folder that is not on this machine (a run folder of the
+    maintainers, say) counts as having heard them, since nothing here shows that it did not. A folder
+    without a ``train_config.json`` is not a trained checkpoint and returns ``False``. ``through_init=False``
+    asks about the folder's own training only."""
+    root = Path(__file__).resolve().parents[2]
+    current, visited = Path(folder), set()
+    config = saved_info(current).get("train_config")
+    if not config:
+        return False
+    while True:
+        if _trained_on_speech_commands(config):
+            return True
+        start = config.get("init_from") if through_init else None
+        if not start:
+            return False
+        earlier = next((c for c in (Path(start), root / start) if (c / "train_config.json").is_file()), None)
+        if earlier is None:
+            return True  # weights from a folder this machine lacks: unknown, so not claimed unseen
+        if earlier.resolve() in visited:
+            return False
+        visited.add(earlier.resolve())
+        config = saved_info(earlier).get("train_config") or {}
 
 
 @dataclasses.dataclass
