@@ -1112,11 +1112,11 @@ try:  # the whole one-second window: FSDD clips are trimmed, so the noise alone 
                    "top).")
 except errors.ParameterError:  # a window without a silent frame has no background to measure
     trip_levels = "This window has no silent frame, so its background level cannot be read apart from the speech."
-glue("trip_levels", trip_levels, display=False)
+glue("trip_levels", Markdown(trip_levels), display=False)
 
 # %% [markdown]
 # On this clip, {glue:text}`trip_clip`, the best model changes SI-SDR by {glue:text}`trip_gain` dB.
-# {glue:text}`trip_levels` A spectrogram shows where energy went; it cannot show whether the phase is right, which is why the
+# {glue:md}`trip_levels` A spectrogram shows where energy went; it cannot show whether the phase is right, which is why the
 # chapter measures SI-SDR and lets you listen rather than judging from pictures, as the report did.
 
 # %% [markdown]
