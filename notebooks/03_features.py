@@ -160,7 +160,7 @@ plt.show()
 # — exact zeros, without noise — shows the model something it never met in training, and that costs much
 # of the improvement: the appendix (chapter 9) measures it. The `denoise` command therefore never pads
 # with silence; it extends a clip by mirroring its own samples. So "padding is harmless" here and
-# "zero padding costs most of the improvement" in chapter 9 are both true, about different padding: here
+# "zero padding costs much of the improvement" in chapter 9 are both true, about different padding: here
 # clean clips are padded *before* noise is mixed over the whole window, there noisy audio is padded with
 # exact zeros *after* the noise is in it.
 #
