@@ -366,6 +366,14 @@ speech = np.concatenate([p["clean"] for p in pairs if p["noise"] == "white"])
 f_speech, level_speech = metrics.long_term_spectrum_db(speech, sr, 4 * n_fft)
 cumulative = np.cumsum(10 ** (level_speech / 10))
 glue("speech_half_hz", f"{f_speech[np.searchsorted(cumulative, cumulative[-1] / 2)]:.0f}", display=False)
+# the left panel in numbers: the share of the speech's long-term energy in bands where a noise's curve lies above
+above = {}
+for kind in kinds:
+    sig = np.concatenate([p["noise_signal"] for p in pairs if p["noise"] == kind])
+    _, level = metrics.long_term_spectrum_db(sig, sr, 4 * n_fft)
+    above[kind] = float(np.sum((10 ** (level_speech / 10))[level > level_speech]) / cumulative[-1])
+glue("noise_above_speech", "; ".join(f"{k} {100 * v:.0f}%" for k, v in sorted(above.items(), key=lambda kv: -kv[1])),
+     display=False)
 
 # %% [markdown]
 # {numref}`fig-spectral-overlap` shows both sides. Left, the long-term spectra: what to look for is
@@ -390,6 +398,14 @@ axes[1].set(title="Speech energy still above the noise", xlabel="Digit", ylabel=
 plt.show()
 
 # %% [markdown]
+# Read the left panel as a long-term version of the right: at this run's SNR, the share of the speech's
+# energy that lies in frequency bands where a noise's curve is above the speech's is
+# {glue:text}`noise_above_speech`. At the same total power, a noise shaped like speech covers it in every
+# band, while a noise that spends much of its power where speech has little (white noise spreads it evenly
+# up to half the sampling rate) leaves more of the speech above it. The long-term view is coarse: the right
+# panel, bin by bin and frame by frame, finds far more speech energy above the noise, because speech
+# comes in loud, sparse harmonics and pauses that an average over time flattens.
+#
 # At the same nominal SNR, {glue:text}`share_white` of the speech energy stays above white noise but
 # only {glue:text}`share_babble` above babble; the hardest noise by this measure is
 # {glue:text}`share_lowest_noise`. Listen to the two white-noise mixtures of this run with the lowest and
