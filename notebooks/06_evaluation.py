@@ -506,8 +506,9 @@ if evaluation.HELD_OUT_NOISE in set(gen["noise"]):
                      f"{best_held:+.1f} dB.")
     elif best_folder is not None and not training.heard_speech_commands_noise(best_folder, through_init=False):
         parts.append(f"The general release model (`{best_name}`) did not train on these recordings itself, but its "
-                     "first stage started from the previous release model's weights, so it is not a clean test of "
-                     f"it: it gains {best_seen:+.1f} dB on the first kind and {best_held:+.1f} dB on the second.")
+                     "training started from the weights of a model that did (its recorded stages say so), so this "
+                     f"is not a clean test of it: it gains {best_seen:+.1f} dB on the first kind and {best_held:+.1f} "
+                     "dB on the second.")
     else:
         parts.append(f"The best model of this run (`{best_name}`, {best_source}) gains {best_seen:+.1f} dB on the "
                      f"first kind and {best_held:+.1f} dB on the second.")
@@ -521,7 +522,7 @@ else:
 # generalisation benchmark below asks the same question with many more noises.
 
 # %% [markdown]
-# ## Generalisation: voices, noises and microphones the release model never met
+# ## Generalisation: new voices, microphones and noise recordings
 #
 # Everything above uses FSDD: the test speaker is new, but the microphone, the room and the noise
 # recordings are those of training. A user's recording differs in all three. The generalisation
@@ -821,8 +822,8 @@ if bar_model is not None and training.heard_speech_commands_noise(bar_model):
     ratio = {name: m["release model"] / m["oracle IRM"] for name, m in (("hu", hu_means), ("sc", sc_means))}
     glue("gen_sc_taint", Markdown(
         "A caution on the first bar: it pools the Hu test files with the Speech Commands set, and the release "
-        "model's training started from the weights of the previous, FSDD-only model, which trained on parts of "
-        "four of those recordings (`training.heard_speech_commands_noise` follows the recorded stages back). "
+        "model's training started from the weights of a model that trained on parts of those recordings (its "
+        "recorded stages say so: `training.heard_speech_commands_noise` follows them back). "
         f"On the Hu test files alone, which no model of this book trained on, the release model reaches "
         f"{ratio['hu']:.2f} of the oracle IRM ({hu_means['release model']:+.1f} against "
         f"{hu_means['oracle IRM']:+.1f} dB); on the Speech Commands set, {ratio['sc']:.2f}. Read the pooled "
