@@ -31,7 +31,7 @@ def test_environment_yml_matches_pyproject():
                                     "datasets.speechocean762", "datasets.hu_nonspeech", "datasets.fsdd",
                                     "datasets.audiomnist", "evaluation", "inference", "service", "explorer", "folds",
                                     "instrument", "speakers", "statistics", "training", "losses", "denoising", "zoo",
-                                    "export", "streaming", "variants"])
+                                    "export", "streaming", "variants", "checkpoints", "generalisation_results"])
 def test_public_functions_name_their_chapter(module):
     mod = importlib.import_module(f"digitdenoise.{module}")
     missing = []

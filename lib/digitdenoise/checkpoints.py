@@ -1,0 +1,135 @@
+"""Saved denoisers and what their folders record (chapters 5-9): saving and loading a checkpoint with its
+feature and training configuration, reading that configuration back, following a model's training stages
+to the weights it started from (did any of them hear the Speech Commands recordings?), and the models
+chapter 5 passed on to chapters 6-8 for a run.
+
+Split out of :mod:`digitdenoise.training`, which re-exports every name (``training.load_denoiser`` and so on).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import keras
+
+from . import models
+from ._io import atomic_path, write_json
+from .errors import DataError, ParameterError
+
+if TYPE_CHECKING:  # only for annotations: training imports this module
+    from .training import TrainConfig
+
+__all__ = ["save_denoiser", "load_denoiser", "saved_info", "heard_speech_commands_noise", "chapter5_folders",
+           "load_chapter5_models"]
+
+
+def _save(model: keras.Model, target: Path) -> None:
+    with atomic_path(target, suffix=".keras") as tmp:
+        model.save(tmp)
+
+
+def save_denoiser(model: models.Denoiser, out_dir: str | Path, tcfg: TrainConfig | None = None,
+                  extra: dict | None = None) -> Path:
+    """Save a denoiser with its feature and training configuration side by side (chapter 5)."""
+    out_dir = Path(out_dir)
+    _save(model, out_dir / "model.keras")
+    write_json(out_dir / "feature_config.json", model.feature_config)
+    info = {"model": model.model_name, "parameters": int(model.network.count_params()), **(extra or {})}
+    if tcfg is not None:
+        info["train_config"] = tcfg.to_dict()
+    write_json(out_dir / "train_config.json", info)
+    return out_dir
+
+
+def load_denoiser(path: str | Path) -> tuple[models.Denoiser, dict]:
+    """Load a saved denoiser folder (``model.keras`` + configs); clear errors for a missing or broken
+    one (chapters 5-7, the CLI and the benchmarks)."""
+    path = Path(path)
+    model_file = path / "model.keras" if path.is_dir() else path
+    if not model_file.is_file():
+        raise DataError(f"no saved model at {model_file}; run chapter 5 (or `make release-model`) first.")
+    try:
+        model = keras.models.load_model(model_file)
+    except Exception as exc:  # keras raises many types for a broken archive
+        raise DataError(f"{model_file} cannot be loaded as a denoiser ({type(exc).__name__}: {exc}).") from None
+    return model, saved_info(model_file.parent)
+
+
+def saved_info(folder: str | Path) -> dict:
+    """A saved model folder's ``train_config.json`` (recipe, parameters, training time), or ``{}`` where it
+    has none (chapters 5-9; :func:`load_denoiser` returns it beside the model)."""
+    info_file = Path(folder) / "train_config.json"
+    return json.loads(info_file.read_text()) if info_file.is_file() else {}
+
+
+def _trained_on_speech_commands(config: dict) -> bool:
+    recipe = config.get("recipe") or {}
+    if recipe:
+        return not str(recipe.get("splits", {}).get("speech-commands-noise", "")).startswith("test only")
+    return "recording" in config.get("kinds", ())
+
+
+def heard_speech_commands_noise(folder: str | Path, *, through_init: bool = True) -> bool:
+    """Whether the model saved in ``folder`` trained on parts of the six Speech Commands noise recordings
+    (``noise/``), itself or through the weights it started from (chapter 6). Each stage's recorded recipe
+    says it: the general recipe keeps them as a cross-corpus test set (its splits say "test only"), while
+    the FSDD recipes cut training windows from them (noise kind ``recording``). The stages are followed
+    back through ``init_from``: a model fine-tuned from one that heard them has heard them too, since its
+    weights began as that model's. A starting folder that is not on this machine (a run folder of the
+    maintainers, say) counts as having heard them, since nothing here shows that it did not. A folder
+    without a ``train_config.json`` is not a trained checkpoint and returns ``False``. ``through_init=False``
+    asks about the folder's own training only."""
+    root = Path(__file__).resolve().parents[2]
+    current, visited = Path(folder), set()
+    config = saved_info(current).get("train_config")
+    if not config:
+        return False
+    while True:
+        if _trained_on_speech_commands(config):
+            return True
+        start = config.get("init_from") if through_init else None
+        if not start:
+            return False
+        earlier = next((c for c in (Path(start), root / start) if (c / "train_config.json").is_file()), None)
+        if earlier is None:
+            return True  # weights from a folder this machine lacks: unknown, so not claimed unseen
+        if earlier.resolve() in visited:
+            return False
+        visited.add(earlier.resolve())
+        config = saved_info(earlier).get("train_config") or {}
+
+
+def chapter5_folders(artifacts_dir: str | Path) -> dict[str, Path]:
+    """The folders of the models chapter 5 passed on for this run, under the names chapters 6-8 give them:
+    each zoo model's, and the best model's as ``"<name> (best)"`` (the release checkpoint or chapter 5's
+    own), from the run's ``models.json`` (chapter 6 reads their recorded recipes); a clear error naming
+    chapter 5 when it is missing."""
+    manifest_file = Path(artifacts_dir) / "models.json"
+    if not manifest_file.is_file():
+        raise DataError(f"{manifest_file} not found: run chapter 5 (05_training) for this dataset and profile first.")
+    manifest = json.loads(manifest_file.read_text())
+    return {**{name: Path(path) for name, path in manifest["zoo"].items()},
+            f"{models.BEST_MODEL} (best)": Path(manifest["best"])}
+
+
+def load_chapter5_models(artifacts_dir: str | Path, *, seeds: Sequence[str] | None = None
+                         ) -> tuple[dict[str, models.Denoiser], str, str]:
+    """The models chapter 5 saved for this run: ``({name: model}, best_name, best_source)``; the best
+    model appears as ``"<name> (best)"`` (chapters 6-8, the CLI). With ``seeds`` only the best model and
+    the zoo models of those names (on either loss, e.g. ``"report_cae"`` also finds
+    ``"report_cae (SI-SDR loss)"``) are loaded: each model takes about a second to load. A missing
+    manifest is a clear error naming chapter 5."""
+    manifest_file = Path(artifacts_dir) / "models.json"
+    if not manifest_file.is_file():
+        raise DataError(f"{manifest_file} not found: run chapter 5 (05_training) for this dataset and profile first.")
+    manifest = json.loads(manifest_file.read_text())
+    unknown = sorted(set(seeds or ()) - set(models.ZOO))
+    if unknown:
+        raise ParameterError(f"seeds={unknown}: not models of the zoo; choose from {', '.join(models.ZOO)}.")
+    wanted = {name: path for name, path in manifest["zoo"].items() if seeds is None or name.split(" (")[0] in seeds}
+    loaded = {name: load_denoiser(path)[0] for name, path in wanted.items()}
+    best_name = f"{models.BEST_MODEL} (best)"
+    loaded[best_name] = load_denoiser(manifest["best"])[0]
+    return loaded, best_name, manifest.get("best_source", manifest["best"])
