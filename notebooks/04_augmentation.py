@@ -512,19 +512,19 @@ hu_numbers = {split: [int(s[1:]) for s in hu_nonspeech.file_names(split)] for sp
 glue("gen_n_families", f"{len(augment.FAMILIES)}", display=False)
 glue("gen_hu_total", f"{len(hu_nonspeech.file_names())}", display=False)
 glue("gen_hu_test_every", f"{np.gcd.reduce(hu_numbers['test'])}", display=False)
-from digitdenoise import inference, training
+from digitdenoise import checkpoints, inference
 
 release_folder = inference.default_model_dir()  # the committed release model: what its recorded stages say
-if training.heard_speech_commands_noise(release_folder, through_init=False):
+if checkpoints.heard_speech_commands_noise(release_folder, through_init=False):
     sc_caution = "The release model's own recipe did train on them, so for it they are no test at all."
-elif training.heard_speech_commands_noise(release_folder):
+elif checkpoints.heard_speech_commands_noise(release_folder):
     sc_caution = ("One caution, which chapter 6 repeats: the release model's recipe left them out, but its "
                   "training started from the weights of a model that trained on parts of them (the previous, "
                   "FSDD-only model), so for the release model they are not a clean test.")
 else:
     sc_caution = "The release model, and every model its training started from, never trained on them."
 glue("gen_sc_caution", sc_caution, display=False)
-release_range = (training.saved_info(release_folder).get("train_config") or {}).get("snr_range")
+release_range = (checkpoints.saved_info(release_folder).get("train_config") or {}).get("snr_range")
 glue("release_snr_range", "{:g} to {:+g}".format(*release_range) if release_range else "its own range", display=False)
 glue("gen_hu_val_digit", " or ".join(str(d) for d in sorted({k % 10 for k in hu_numbers["validation"]})),
      display=False)

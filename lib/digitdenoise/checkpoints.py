@@ -12,14 +12,17 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-import keras
-
-from . import models
 from ._io import atomic_path, write_json
 from .errors import DataError, ParameterError
 
-if TYPE_CHECKING:  # only for annotations: training imports this module
+if TYPE_CHECKING:  # only for annotations: training imports this module, and keras loads TensorFlow
+    import keras
+
+    from .models import Denoiser
     from .training import TrainConfig
+
+# TensorFlow is imported inside the functions that load or save a model, so that reading what a folder
+# records (saved_info, heard_speech_commands_noise) costs a chapter without a model nothing (chapter 4)
 
 __all__ = ["save_denoiser", "load_denoiser", "saved_info", "heard_speech_commands_noise", "chapter5_folders",
            "load_chapter5_models"]
@@ -30,7 +33,7 @@ def _save(model: keras.Model, target: Path) -> None:
         model.save(tmp)
 
 
-def save_denoiser(model: models.Denoiser, out_dir: str | Path, tcfg: TrainConfig | None = None,
+def save_denoiser(model: Denoiser, out_dir: str | Path, tcfg: TrainConfig | None = None,
                   extra: dict | None = None) -> Path:
     """Save a denoiser with its feature and training configuration side by side (chapter 5)."""
     out_dir = Path(out_dir)
@@ -43,7 +46,7 @@ def save_denoiser(model: models.Denoiser, out_dir: str | Path, tcfg: TrainConfig
     return out_dir
 
 
-def load_denoiser(path: str | Path) -> tuple[models.Denoiser, dict]:
+def load_denoiser(path: str | Path) -> tuple[Denoiser, dict]:
     """Load a saved denoiser folder (``model.keras`` + configs); clear errors for a missing or broken
     one (chapters 5-7, the CLI and the benchmarks)."""
     path = Path(path)
@@ -51,6 +54,11 @@ def load_denoiser(path: str | Path) -> tuple[models.Denoiser, dict]:
     if not model_file.is_file():
         raise DataError(f"no saved model at {model_file}; run chapter 5 (or `make release-model`) first.")
     try:
+        import importlib
+
+        import keras
+
+        importlib.import_module(f"{__package__}.models")  # registers the book's layers and Denoiser with Keras
         model = keras.models.load_model(model_file)
     except Exception as exc:  # keras raises many types for a broken archive
         raise DataError(f"{model_file} cannot be loaded as a denoiser ({type(exc).__name__}: {exc}).") from None
@@ -110,12 +118,14 @@ def chapter5_folders(artifacts_dir: str | Path) -> dict[str, Path]:
     if not manifest_file.is_file():
         raise DataError(f"{manifest_file} not found: run chapter 5 (05_training) for this dataset and profile first.")
     manifest = json.loads(manifest_file.read_text())
+    from .models import BEST_MODEL
+
     return {**{name: Path(path) for name, path in manifest["zoo"].items()},
-            f"{models.BEST_MODEL} (best)": Path(manifest["best"])}
+            f"{BEST_MODEL} (best)": Path(manifest["best"])}
 
 
 def load_chapter5_models(artifacts_dir: str | Path, *, seeds: Sequence[str] | None = None
-                         ) -> tuple[dict[str, models.Denoiser], str, str]:
+                         ) -> tuple[dict[str, Denoiser], str, str]:
     """The models chapter 5 saved for this run: ``({name: model}, best_name, best_source)``; the best
     model appears as ``"<name> (best)"`` (chapters 6-8, the CLI). With ``seeds`` only the best model and
     the zoo models of those names (on either loss, e.g. ``"report_cae"`` also finds
@@ -125,6 +135,8 @@ def load_chapter5_models(artifacts_dir: str | Path, *, seeds: Sequence[str] | No
     if not manifest_file.is_file():
         raise DataError(f"{manifest_file} not found: run chapter 5 (05_training) for this dataset and profile first.")
     manifest = json.loads(manifest_file.read_text())
+    from . import models
+
     unknown = sorted(set(seeds or ()) - set(models.ZOO))
     if unknown:
         raise ParameterError(f"seeds={unknown}: not models of the zoo; choose from {', '.join(models.ZOO)}.")
