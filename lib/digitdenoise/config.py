@@ -47,7 +47,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "clips_per_epoch": 256,
         "zoo_seconds": 30,
         "val_clips": 140,
-        "eval_clips": 56,
+        "eval_clips": 48,
         "sweep_clips": 12,
         "bar_clips": None,
         "sweep_snrs": (-10.0, -5.0, 0.0, 5.0, 10.0),
