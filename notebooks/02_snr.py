@@ -367,11 +367,9 @@ f_speech, level_speech = metrics.long_term_spectrum_db(speech, sr, 4 * n_fft)
 cumulative = np.cumsum(10 ** (level_speech / 10))
 glue("speech_half_hz", f"{f_speech[np.searchsorted(cumulative, cumulative[-1] / 2)]:.0f}", display=False)
 # the left panel in numbers: the share of the speech's long-term energy in bands where a noise's curve lies above
-above = {}
-for kind in kinds:
-    sig = np.concatenate([p["noise_signal"] for p in pairs if p["noise"] == kind])
-    _, level = metrics.long_term_spectrum_db(sig, sr, 4 * n_fft)
-    above[kind] = float(np.sum((10 ** (level_speech / 10))[level > level_speech]) / cumulative[-1])
+above = {kind: metrics.speech_share_under_noise(
+    np.concatenate([p["clean"] for p in pairs if p["noise"] == kind]),
+    np.concatenate([p["noise_signal"] for p in pairs if p["noise"] == kind]), sr, 4 * n_fft) for kind in kinds}
 glue("noise_above_speech", "; ".join(f"{k} {100 * v:.0f}%" for k, v in sorted(above.items(), key=lambda kv: -kv[1])),
      display=False)
 

@@ -350,7 +350,7 @@ glue("arith9", arith, display=False)
 # %% tags=["remove-input"]
 import time
 
-from digitdenoise import config, data, evaluation, export, inference, streaming, training
+from digitdenoise import config, data, evaluation, export, features, inference, streaming, training
 
 run = config.resolve(dataset=dataset, profile=profile, data_home=data_home, artifacts_dir=artifacts_dir,
                      seed=seed, snr_db=snr_db)
@@ -378,8 +378,8 @@ glue("dep_params", f"{model.network.count_params():,}", display=False)
 # the same clips zero-padded to the one-second window (digital silence after the noise), scored on real lengths
 mirrored = training.denoise_signals(model, clips)
 n_win = model.cfg.n_samples
-zero_padded = training.denoise_batch(model, np.stack([np.pad(x[:n_win], (0, n_win - min(x.size, n_win))) for x in clips]))
-as_window = np.stack([np.pad(y[:n_win], (0, n_win - min(y.size, n_win))) for y in mirrored])
+zero_padded = training.denoise_batch(model, features.batch_fixed_length(clips, n_win)[0])
+as_window = features.batch_fixed_length(mirrored, n_win)[0]
 pad_scores = {name: evaluation.si_sdr_table(test.clean, noisy_fixed, est, test.lengths)["si_sdr_improvement"].mean()
               for name, est in (("mirrored", as_window), ("zero-padded", zero_padded))}
 glue("pad_cost9", f"{pad_scores['mirrored'] - pad_scores['zero-padded']:.1f}", display=False)

@@ -213,3 +213,15 @@ def test_background_drop_separates_noise_removed_from_speech_removed(mixtures):
     assert halved["speech"] == pytest.approx(-6.02, abs=0.01)
     with pytest.raises(ParameterError, match="no silent frames"):
         metrics.background_drop_db(x, x, x, SR)
+
+
+def test_speech_share_under_noise_reads_where_the_noise_spectrum_is_above(mixtures):
+    clean, noisy, lengths = mixtures
+    s = clean[0][: lengths[0]].astype(np.float64)
+    n = noisy[0][: lengths[0]] - s  # white noise 8 dB above the digit
+    share = metrics.speech_share_under_noise(s, n, SR, 1024)
+    assert 0.0 < share < 1.0
+    assert metrics.speech_share_under_noise(s, 1e-3 * n, SR, 1024) < share  # a quieter noise covers less
+    assert metrics.speech_share_under_noise(s, 1e3 * n, SR, 1024) == pytest.approx(1.0)
+    with pytest.raises(ParameterError, match="non-silent speech"):
+        metrics.speech_share_under_noise(np.zeros(800), n[:800], SR, 256)

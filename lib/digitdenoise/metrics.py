@@ -163,6 +163,19 @@ def long_term_spectrum_db(y: np.ndarray, sr: int, n_fft: int) -> tuple[np.ndarra
     return f, 10 * np.log10(p + 1e-20)
 
 
+def speech_share_under_noise(speech: np.ndarray, noise: np.ndarray, sr: int, n_fft: int) -> float:
+    """Share of the speech's long-term energy that lies in frequency bands where the noise's long-term
+    spectrum (:func:`long_term_spectrum_db`, Welch, ``n_fft`` points) is above the speech's (chapter 2): a
+    coarse, time-averaged cousin of :func:`speech_dominated_share` (which works bin by bin and frame by
+    frame). Both signals at their mixing levels; a clear error for a silent speech signal."""
+    _, speech_db = long_term_spectrum_db(speech, sr, n_fft)
+    _, noise_db = long_term_spectrum_db(noise, sr, n_fft)
+    power = 10 ** (speech_db / 10)
+    if not np.any(np.asarray(speech)):
+        raise ParameterError("speech_share_under_noise needs a non-silent speech signal.")
+    return float(power[noise_db > speech_db].sum() / power.sum())
+
+
 def si_sdr_db(reference: np.ndarray, estimate: np.ndarray) -> float:
     """Scale-invariant signal-to-distortion ratio in dB (Le Roux et al. 2019; chapters 5 and 6).
 
