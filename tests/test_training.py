@@ -462,3 +462,81 @@ def test_a_model_trains_and_is_scored_at_16_khz_on_the_audiomnist_sample(data_ho
     oracle = table[table["method"] == "oracle IRM"]
     assert np.isfinite(oracle["pesq"]).all() and (oracle["pesq"] > oracle["pesq_in"]).all()
     assert np.isfinite(table["si_sdr_improvement"]).all()
+
+
+def _committed_like(folder):
+    """Leave only what git keeps of a finished run (as on a fresh clone): no checkpoint, state or best."""
+    for name in ("state.json", "checkpoint.keras", "best.keras", "average.keras"):
+        (folder / name).unlink(missing_ok=True)
+
+
+def test_a_finished_run_without_its_checkpoint_is_extended_from_its_kept_weights(data_home, tmp_path, monkeypatch):
+    import shutil
+
+    started_from, transfer = [], training.models.transfer_weights
+
+    def spy(source, target):
+        started_from.append([x.copy() for x in source.get_weights()])
+        transfer(source, target)
+
+    monkeypatch.setattr(training.models, "transfer_weights", spy)
+
+    w, speakers, vn, v = _small(data_home)
+    folder = tmp_path / "run"
+    messages = []
+
+    def run(epochs, extend=True, **changes):
+        tcfg = training.TrainConfig(**{"model": "minimal_cae", "epochs": epochs, "batch_size": 8, "seed": 3,
+                                       "kinds": ("white", "pink", "babble"), "patience": 5, **changes})
+        return training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, folder, speakers=speakers,
+                                    verbose=0, echo=messages.append, extend=extend)
+
+    first = run(2, extend=False)
+    before = json.loads((folder / "train_config.json").read_text())
+    _committed_like(folder)
+    shutil.copytree(folder, tmp_path / "copy")
+    longer = run(3)
+    assert longer.resumed_from == 2 and len(longer.history) == 3
+    assert any("extending minimal_cae after epoch 2" in m for m in messages)
+    pd.testing.assert_frame_equal(longer.history.iloc[:2], first.history, check_exact=True)
+    recorded = (tmp_path / "copy" / "history.csv").read_text().splitlines()
+    assert (folder / "history.csv").read_text().splitlines()[:3] == recorded  # the recorded epochs, to the digit
+    info = json.loads((folder / "train_config.json").read_text())
+    assert info["extensions"] == [{"after_epoch": 2, "seconds_before": round(before["train_seconds"], 1)}]
+    assert info["train_seconds"] > before["train_seconds"]  # the seconds are cumulative
+    assert info["train_config"]["epochs"] == 3
+    # the third epoch started from the weights the run had kept, not from random ones
+    assert len(started_from) == 1
+    for a, b in zip(started_from[0], first.model.network.get_weights()):
+        assert np.array_equal(a, b)
+
+    # nothing left to train: returned as it is, nothing written
+    _committed_like(folder)
+    stamp = (folder / "model.keras").stat().st_mtime_ns
+    same = run(3)
+    assert len(same.history) == 3 and (folder / "model.keras").stat().st_mtime_ns == stamp
+    assert "raise --epochs" in messages[-1]
+
+    # another configuration is refused, and so is a folder with no finished run
+    with pytest.raises(training.ParameterError, match="different configuration"):
+        run(4, batch_size=4)
+    with pytest.raises(training.DataError, match="missing history.csv"):
+        (tmp_path / "copy" / "history.csv").unlink()
+        training.recorded_state(tmp_path / "copy", training.TrainConfig(model="minimal_cae"))
+
+
+def test_the_committed_seed_models_replay_to_the_epoch_they_kept():
+    from digitdenoise import zoo
+
+    folders = [*zoo.release_zoo().values(), *zoo.book_loss_runs().values()]
+    assert len(folders) >= 5
+    for folder in folders:
+        saved = json.loads((folder / "train_config.json").read_text())
+        tcfg = training.TrainConfig(**{k: tuple(v) if isinstance(v, list) else v
+                                       for k, v in saved["train_config"].items()})
+        state = training.recorded_state(folder, tcfg)
+        assert state["best_epoch"] == saved["best_epoch"], folder
+        assert len(state["history"]) == len(pd.read_csv(folder / "history.csv"))
+        assert state["seconds"] == pytest.approx(saved["train_seconds"])
+        if saved["stopped"] == "early stopping":
+            assert state["wait"] >= tcfg.patience, folder  # the replay agrees with why the run stopped

@@ -52,6 +52,12 @@ def test_release_zoo_needs_every_seed_at_the_requested_rate(tmp_path):
     assert zoo.release_zoo(tmp_path, sample_rate=16000) == {}
     row = zoo.describe(found[zoo.SEEDS[0]])
     assert row["epochs"] == 3 and row["training time (min)"] == 10.0 and row["curve"] == "flattened"
+    assert row["extended after epoch"] == ""  # never extended
+    info_file = found[zoo.SEEDS[0]] / "train_config.json"
+    info = json.loads(info_file.read_text())
+    info["extensions"] = [{"after_epoch": 2, "seconds_before": 400.0}, {"after_epoch": 3, "seconds_before": 600.0}]
+    info_file.write_text(json.dumps(info))
+    assert zoo.describe(found[zoo.SEEDS[0]])["extended after epoch"] == "2, 3"
 
 
 def test_book_loss_runs_are_found_beside_the_own_loss_runs_under_their_own_label(tmp_path):

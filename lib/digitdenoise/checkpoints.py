@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # only for annotations: training imports this module, and ker
 # records (saved_info, heard_speech_commands_noise) costs a chapter without a model nothing (chapter 4)
 
 __all__ = ["save_denoiser", "load_denoiser", "saved_info", "heard_speech_commands_noise", "chapter5_folders",
-           "load_chapter5_models"]
+           "load_chapter5_models", "config_fingerprint", "recorded_state", "schedule_step"]
 
 
 def _save(model: keras.Model, target: Path) -> None:
@@ -70,6 +70,80 @@ def saved_info(folder: str | Path) -> dict:
     has none (chapters 5-9; :func:`load_denoiser` returns it beside the model)."""
     info_file = Path(folder) / "train_config.json"
     return json.loads(info_file.read_text()) if info_file.is_file() else {}
+
+
+def config_fingerprint(config: dict) -> str:
+    """The identity of a training run's configuration (``TrainConfig.to_dict()``, as saved in
+    ``train_config.json``): everything but ``epochs`` and ``time_budget_s``, which a resumed or extended
+    run may raise (chapter 5)."""
+    import hashlib
+
+    keep = {k: v for k, v in config.items() if k not in ("epochs", "time_budget_s")}
+    return hashlib.sha1(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def schedule_step(state: dict, loss: float, label, tcfg: TrainConfig) -> bool:
+    """One epoch's step of the training schedule (chapter 5), on the run's ``state`` in place: a validation
+    ``loss`` better than the best so far (by more than 1e-6) becomes the best, kept as epoch ``label``, and
+    resets the counters; otherwise the epochs without improvement count up, and every ``tcfg.lr_patience``
+    of them halve the learning rate (by ``tcfg.lr_factor``, not below ``tcfg.min_lr``). Returns whether the
+    epoch is the new best. Training and :func:`recorded_state`'s replay share it."""
+    if state["best"] is None or loss < state["best"] - 1e-6:
+        state.update(best=loss, best_epoch=label, wait=0, lr_wait=0)
+        return True
+    state["wait"] += 1
+    state["lr_wait"] += 1
+    if state["lr_wait"] >= tcfg.lr_patience:
+        state["lr"] = max(tcfg.min_lr, state["lr"] * tcfg.lr_factor)
+        state["lr_wait"] = 0
+    return False
+
+
+def recorded_state(folder: str | Path, tcfg: TrainConfig) -> dict:
+    """The training state of the finished run in ``folder``, rebuilt from what is committed of it
+    (``model.keras``, ``train_config.json``, ``history.csv``) when its resumable checkpoint is gone, as on a
+    fresh clone (chapter 5; ``digitdenoise train --extend``).
+
+    The history is replayed through the run's rules: the best validation loss and its epoch, the epochs
+    since it (``wait``, ``lr_wait``) and the learning rate after the last epoch's halving, so an extended
+    run goes on as the run would have. The training seconds carry on, so a time budget stays cumulative.
+    What is not committed cannot be rebuilt: the extension starts from the kept (best) weights rather than
+    the last epoch's, with the optimiser's moments at zero; ``extensions`` records each such restart.
+    Clear errors for a folder that holds no finished run or one trained with another configuration."""
+    folder = Path(folder)
+    files = [folder / "model.keras", folder / "train_config.json", folder / "history.csv"]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise DataError(f"{folder} holds no finished run to extend (missing {', '.join(missing)}); train it "
+                        "without --extend first.")
+    info = json.loads(files[1].read_text())
+    if config_fingerprint(info.get("train_config") or {}) != tcfg.fingerprint():
+        raise ParameterError(f"{folder} holds a run with a different configuration; extend it with the options "
+                             "it was trained with (its train_config.json), or use another folder.")
+    if tcfg.average_weights:
+        raise ParameterError(f"{folder}: a weight-averaged run cannot be extended (the running mean of its "
+                             "weights is not committed); resume it from its checkpoint instead.")
+    import pandas as pd
+
+    rows = [{k: v.item() if hasattr(v, "item") else v for k, v in row.items() if not pd.isna(v)}
+            for row in pd.read_csv(files[2]).to_dict("records")]  # plain ints and floats, at full precision
+    if not rows:
+        raise DataError(f"{files[2]} is empty: nothing to extend.")
+    state = {"fingerprint": tcfg.fingerprint(), "epoch": -1, "best": None, "best_epoch": None, "wait": 0,
+             "lr_wait": 0, "lr": tcfg.lr, "history": [], "seconds": 0.0}
+    for row in rows:
+        state["lr"] = float(row["learning_rate"])  # the rate the epoch trained at
+        schedule_step(state, float(row["val_loss"]), int(row["epoch"]), tcfg)
+        state["epoch"] = int(row["epoch"]) - 1
+        state["history"].append(row)
+    if state["best_epoch"] != info.get("best_epoch"):
+        raise DataError(f"{files[2]} does not replay to the epoch {folder} kept ({info.get('best_epoch')}, "
+                        f"replayed: {state['best_epoch']}); the history and the weights are from different runs.")
+    state["seconds"] = float(info.get("train_seconds", sum(r.get("epoch_seconds", 0.0) for r in rows)))
+    state["stopped"] = info.get("stopped")
+    state["extensions"] = [*info.get("extensions", []),
+                           {"after_epoch": state["epoch"] + 1, "seconds_before": round(state["seconds"], 1)}]
+    return state
 
 
 def _trained_on_speech_commands(config: dict) -> bool:

@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--validation-speakers", nargs="+", default=None, metavar="SPEAKER",
                        help="validate on these speakers (default: the seeded draw; FSDD recipe)")
     train.add_argument("--out", required=True, help="output folder (resumes if it holds a checkpoint)")
+    train.add_argument("--extend", action="store_true",
+                       help="if --out holds a finished run without its checkpoint (the committed models of a fresh "
+                            "clone), go on from its kept weights under a larger --epochs or --time-budget (cumulative): "
+                            "history, best score and learning rate carry on, the optimiser starts afresh (chapter 5)")
     exp = sub.add_parser("export", help="export a saved model to one TFLite or ONNX file (appendix 9)")
     exp.add_argument("--model", default=None, help="saved model folder (default: the release model)")
     exp.add_argument("--format", choices=("tflite", "onnx"), default="tflite",
@@ -243,7 +247,7 @@ def _main(args) -> int:
                                     precise_bn_batches=args.precise_bn, network=args.network, **({"kinds": tuple(args.noise_kinds)} if args.noise_kinds else {}))
         result = training.train_model(prepared.train_clean, prepared.source, prepared.val_noisy,
                                       prepared.val_clean, prepared.cfg, tcfg, args.out,
-                                      speakers=prepared.train_speakers)
+                                      speakers=prepared.train_speakers, extend=args.extend)
         print(f"trained {args.model} for {len(result.history)} epochs ({result.stopped}) in "
               f"{result.seconds:.0f} s; saved to {result.out_dir}")
     elif args.command == "export":
@@ -305,7 +309,7 @@ def _train_general(args) -> None:
                                         **({"without": sorted(args.without)} if args.without else {})})
     print(f"general recipe: {len(prepared.mixer)} training windows, {len(prepared.val_noisy)} validation pairs")
     result = training.train_model(prepared.mixer.clean, None, prepared.val_noisy, prepared.val_clean, prepared.cfg,
-                                  tcfg, args.out, mixer=prepared.mixer)
+                                  tcfg, args.out, mixer=prepared.mixer, extend=args.extend)
     print(f"trained {args.model} for {len(result.history)} epochs ({result.stopped}) in "
           f"{result.seconds:.0f} s; saved to {result.out_dir}")
 

@@ -14,7 +14,6 @@ The losses live in :mod:`digitdenoise.losses` and running a trained denoiser on 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -27,8 +26,9 @@ import tensorflow as tf
 
 from . import models
 from ._io import write_json, write_text
-from .checkpoints import (_save, chapter5_folders, heard_speech_commands_noise, load_chapter5_models,  # noqa: F401
-                          load_denoiser, save_denoiser, saved_info)
+from .checkpoints import (_save, chapter5_folders, config_fingerprint, heard_speech_commands_noise,  # noqa: F401
+                          load_chapter5_models, load_denoiser, recorded_state, save_denoiser, saved_info,
+                          schedule_step)
 from .config import check_number
 from .denoising import (MAX_BATCH_FRAMES, MIN_CONTEXT_S, PRECISIONS, _bfloat16_network,  # noqa: F401
                         _inference_fn, _quiet_tensorflow, cpu_has_bfloat16, denoise_batch, denoise_signals,
@@ -142,8 +142,7 @@ class TrainConfig:
         return d
 
     def fingerprint(self) -> str:
-        keep = {k: v for k, v in self.to_dict().items() if k not in ("epochs", "time_budget_s")}
-        return hashlib.sha1(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:12]
+        return config_fingerprint(self.to_dict())
 
 
 @dataclasses.dataclass
@@ -209,7 +208,7 @@ def _compile(trainable: keras.Model, tcfg: TrainConfig, lr: float) -> None:
 
 def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndarray, val_clean: np.ndarray,
                 cfg: FeatureConfig, tcfg: TrainConfig, out_dir: str | Path, *, speakers: Sequence[str] | None = None,
-                verbose: int = 2, echo=print, mixer=None) -> TrainResult:
+                verbose: int = 2, echo=print, mixer=None, extend: bool = False) -> TrainResult:
     """Train zoo model ``tcfg.model`` on fixed-length clean training clips mixed on the fly with
     ``source``; validate on fixed ``(val_noisy, val_clean)`` pairs (chapter 5).
 
@@ -224,6 +223,11 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
     ``out_dir``; ``checkpoint.keras`` and ``state.json`` hold the resumable state. A ``mixer`` (such as
     :class:`~digitdenoise.augment.GeneralMixer`, the general recipe) replaces the FSDD mixer built from
     ``train_clean`` and ``source``; its clips must match the feature config's window.
+
+    With ``extend``, a finished run in ``out_dir`` whose resumable checkpoint is gone (a fresh clone of the
+    committed models) goes on from its kept weights under a larger ``epochs`` or ``time_budget_s``: see
+    :func:`~digitdenoise.checkpoints.recorded_state`. A run that had stopped early, or has no epochs or
+    seconds left, is returned as it is. An empty ``out_dir`` trains as without ``extend``.
     """
     out_dir = Path(out_dir)
     entry = models.zoo_entry(tcfg.model)
@@ -273,6 +277,21 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
             resumed_from = state["epoch"] + 1
             trainable = keras.models.load_model(ckpt)
             echo(f"resuming {tcfg.model} after epoch {state['epoch'] + 1} from {ckpt}")
+        elif extend and (out_dir / "model.keras").is_file():
+            state = recorded_state(out_dir, tcfg)
+            resumed_from = state["epoch"] + 1
+            kept, _ = load_denoiser(out_dir)
+            left = _extension_left(state, tcfg)
+            if left is not None:
+                echo(f"{out_dir} is not extended: {left}")
+                return TrainResult(kept, pd.DataFrame(state["history"]), state["seconds"], out_dir,
+                                   state["stopped"], resumed_from)
+            models.transfer_weights(kept.network, denoiser.network)
+            trainable = denoiser if domain == "waveform" else denoiser.network
+            _compile(trainable, tcfg, state["lr"])
+            _save(trainable, best_file)
+            echo(f"extending {tcfg.model} after epoch {resumed_from} from the weights kept in {out_dir} (epoch "
+                 f"{state['best_epoch']}; the optimiser starts afresh)")
         else:
             if tcfg.init_from is not None:
                 start_from, _ = load_denoiser(tcfg.init_from)
@@ -349,15 +368,8 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
                 candidate, candidate_loss, label = averaged, average, f"mean of epochs 1-{epoch + 1}"
         row["epoch_seconds"] = time.perf_counter() - t0
         state["history"].append(row)
-        if state["best"] is None or candidate_loss < state["best"] - 1e-6:
-            state.update(best=candidate_loss, best_epoch=label, wait=0, lr_wait=0)
+        if schedule_step(state, candidate_loss, label, tcfg):
             _save(candidate, best_file)
-        else:
-            state["wait"] += 1
-            state["lr_wait"] += 1
-            if state["lr_wait"] >= tcfg.lr_patience:
-                state["lr"] = max(tcfg.min_lr, state["lr"] * tcfg.lr_factor)
-                state["lr_wait"] = 0
         state["epoch"] = epoch
         state["seconds"] = time.perf_counter() - start
         _save(trainable, ckpt)
@@ -370,14 +382,28 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
             stopped = "time budget"
             break
 
-    best = keras.models.load_model(best_file)
+    best = keras.models.load_model(best_file, compile=False)  # only its weights are read
     final = models.build_denoiser(tcfg.model, cfg, **(tcfg.network or {}))
     (final if domain == "waveform" else final.network).set_weights(best.get_weights())
     clipnorm = tcfg.clipnorm if tcfg.clipnorm is not None else entry.clipnorm
-    save_denoiser(final, out_dir, tcfg, extra={"stopped": stopped, "best_epoch": state["best_epoch"],
-                                               "train_seconds": state["seconds"], "learning_rate_used": tcfg.lr,
-                                               "clipnorm_used": clipnorm})
+    extra = {"stopped": stopped, "best_epoch": state["best_epoch"], "train_seconds": state["seconds"],
+             "learning_rate_used": tcfg.lr, "clipnorm_used": clipnorm}
+    if state.get("extensions"):
+        extra["extensions"] = state["extensions"]
+    save_denoiser(final, out_dir, tcfg, extra=extra)
     return TrainResult(final, pd.DataFrame(state["history"]), state["seconds"], out_dir, stopped, resumed_from)
+
+
+def _extension_left(state: dict, tcfg: TrainConfig) -> str | None:
+    """Why an extended run has nothing left to train (``None``: it has)."""
+    if state["wait"] >= tcfg.patience:
+        return f"it stopped early ({state['wait']} epochs without a better validation loss; patience {tcfg.patience})"
+    if state["epoch"] + 1 >= tcfg.epochs:
+        return f"it has run {state['epoch'] + 1} epochs already (epochs={tcfg.epochs}); raise --epochs"
+    if tcfg.time_budget_s is not None and state["seconds"] >= tcfg.time_budget_s:
+        return (f"it has trained {state['seconds']:.0f} s already (time budget {tcfg.time_budget_s:.0f} s, "
+                "cumulative); raise --time-budget")
+    return None
 
 
 def _load_teacher(path: str, cfg: FeatureConfig) -> models.Denoiser:

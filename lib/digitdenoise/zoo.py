@@ -111,15 +111,18 @@ def book_loss_runs(folder: str | Path = ZOO_FOLDER, *, sample_rate: int | None =
 
 def describe(path: str | Path) -> dict:
     """One committed zoo checkpoint in a table row (chapter 5): epochs, training minutes, why training
-    stopped, the epoch kept, the convergence verdict and the recorded quality bar (``quality.json``:
-    SI-SDR improvement at -8 dB white noise on the FSDD test speaker), where present."""
+    stopped, the epoch kept, the convergence verdict, the epochs after which the run was extended from its
+    kept weights (``digitdenoise train --extend``: its optimiser restarted there; empty where never) and the
+    recorded quality bar (``quality.json``: SI-SDR improvement at -8 dB white noise on the FSDD test
+    speaker), where present."""
     path = Path(path)
     info = json.loads((path / "train_config.json").read_text())
     history = pd.read_csv(path / "history.csv")
     conv = convergence(history)
     row = {"epochs": len(history), "training time (min)": round(info.get("train_seconds", float("nan")) / 60, 1),
            "stopped by": info.get("stopped", "?"), "epoch kept": info.get("best_epoch"),
-           "last-fifth gain (dB)": round(conv.tail_gain_db, 2), "curve": conv.verdict}
+           "last-fifth gain (dB)": round(conv.tail_gain_db, 2), "curve": conv.verdict,
+           "extended after epoch": ", ".join(str(e["after_epoch"]) for e in info.get("extensions", []))}
     quality = path / "quality.json"
     if quality.is_file():
         model_row = json.loads(quality.read_text())["results"]["model"]
