@@ -430,6 +430,15 @@ if own_loss:
 if unjudged:
     parts.append(f"{', '.join(unjudged)} cannot be judged (too few epochs, or no per-epoch SI-SDR)")
 glue("zoo_flat", "; ".join(parts), display=False)
+extended = summary["extended after epoch"].fillna("") if "extended after epoch" in summary else pd.Series(dtype=str)
+extended = extended[extended != ""]
+glue("zoo_extended", Markdown(
+    (f"{_names(list(extended.index))} extended after epoch{'s' if len(extended) > 1 else ''} "
+     f"{', '.join(extended)}: a clone of the repository keeps a run's weights, history and record but not "
+     "its optimiser's state, so `make release-zoo` went on from the weights the run had kept, with the "
+     "learning rate and patience counters replayed from its history and the optimiser restarted "
+     "(`digitdenoise train --extend`). The column *extended after epoch* says where")
+    if len(extended) else "No run was extended after it first stopped"), display=False)
 
 
 def value_range(column, fmt):
@@ -443,7 +452,7 @@ glue("zoo_times", zoo_times, display=False)
 # %% [markdown]
 # **{glue:text}`best_budget`** gives the largest improvement, {glue:text}`best_budget_value` dB; of the
 # seed models, {glue:text}`best_seed` does best ({glue:text}`best_seed_value` dB), and
-# {glue:text}`zoo_negative`. On convergence: {glue:text}`zoo_flat`. The models trained for
+# {glue:text}`zoo_negative`. On convergence: {glue:text}`zoo_flat`. {glue:md}`zoo_extended`. The models trained for
 # {glue:text}`zoo_times`. The ceiling column ({glue:text}`zoo_ceilings` dB) is far above every seed model's
 # score: none of them is limited by what its output *can* express. What separates them is what they are
 # trained to do. The seeds minimise an error between spectrograms (MSE or cross-entropy on scaled

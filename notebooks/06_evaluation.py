@@ -83,8 +83,12 @@ if len(zoo_rows):
     lo_min, hi_min = zoo_rows["training time (min)"].min(), zoo_rows["training time (min)"].max()
     span = f"{lo_min:.0f} to {hi_min:.0f} minutes" if round(lo_min) != round(hi_min) else f"{lo_min:.0f} minutes"
     converged_here = "curve" in zoo_rows.columns  # recorded checkpoints carry their convergence verdict
-    zoo_time6 = (f"trained (make release-zoo) until their own validation loss stopped improving or their time "
-                 f"budget ran out ({span} each; recorded checkpoints)"
+    budget_cut = (zoo_rows.index[zoo_rows["stopped by"] != "early stopping"].tolist()
+                  if "stopped by" in zoo_rows.columns else [])
+    until = ("until their own validation loss stopped improving" if not budget_cut else
+             "until their own validation loss stopped improving or, for " + ", ".join(budget_cut)
+             + ", the time budget ran out")
+    zoo_time6 = (f"trained (make release-zoo) {until} ({span} each; recorded checkpoints)"
                  if converged_here else f"trained for {span} each under this profile's budget in chapter 5")
 else:
     zoo_time6 = "trained in chapter 5"
