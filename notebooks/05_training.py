@@ -435,7 +435,8 @@ extended = extended[extended != ""]
 glue("zoo_extended", Markdown(
     (f"{_names(list(extended.index))} extended after epoch{'s' if len(extended) > 1 else ''} "
      f"{', '.join(extended)}: a clone of the repository keeps a run's weights, history and record but not "
-     "its optimiser's state, so `make release-zoo` went on from the weights the run had kept, with the "
+     "its optimiser's state, so `make release-zoo` (or `make release-zoo-si-sdr`) went on from the weights "
+     "each run had kept, with the "
      "learning rate and patience counters replayed from its history and the optimiser restarted "
      "(`digitdenoise train --extend`). The column *extended after epoch* says where")
     if len(extended) else "No run was extended after it first stopped"), display=False)
