@@ -460,6 +460,54 @@ glue("zoo_times", zoo_times, display=False)
 # log-magnitudes), which spends its effort on the loud bins and says nothing about the waveform; the mask
 # U-Net is trained on the waveform's SI-SDR itself, the measure this table reports, and may correct the
 # phase.
+#
+# ### Going on after a stop
+#
+# A run killed between epochs resumes exactly, because its checkpoint holds the optimiser's state as well
+# as the weights. The repository commits less: the weights the run kept, its history and its record. From
+# the history, `digitdenoise train --extend` replays everything the run's rules decided (the best loss, the
+# epochs since it, the halved learning rate), and the one thing it cannot rebuild is the optimiser. Adam
+# {cite:p}`kingma2015adam` keeps, for every weight, running means of its gradient $g_t$ and of its square,
+# and steps by their ratio:
+#
+# $$m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2, \qquad
+# \Delta w_t = -\eta\, \frac{m_t / (1-\beta_1^t)}{\sqrt{v_t / (1-\beta_2^t)} + \epsilon}.$$
+#
+# Restarted, $t = 1$ and $m = v = 0$, so the bias corrections give $\Delta w_1 = -\eta\, g_1 / (|g_1| + \epsilon)
+# \approx -\eta\, \operatorname{sign}(g_1)$: every weight moves by the whole learning rate $\eta$, however small
+# its gradient, where a settled optimiser that remembers larger gradients would move it less. That is why
+# an extension goes on at the replayed, reduced learning rate rather than the initial one. In these runs:
+# {glue:md}`restart_effect`
+
+# %% tags=["remove-cell"]
+restart_parts, dips, gains = [], [], []
+for name, h in histories.items():
+    extensions = (infos.get(name) or {}).get("extensions") or []
+    if not extensions or zoo.VALIDATION_COLUMN not in h:
+        continue
+    after = int(extensions[0]["after_epoch"])
+    before, later = h[h["epoch"] <= after], h[h["epoch"] > after]
+    if not len(later):
+        continue
+    kept = before.loc[before["val_loss"].idxmin()]
+    spread = before[zoo.VALIDATION_COLUMN].tail(5).std()
+    dips.append((kept[zoo.VALIDATION_COLUMN] - later[zoo.VALIDATION_COLUMN].iloc[0], spread))
+    gains.append(later["val_loss"].min() < kept["val_loss"] - 1e-6)  # the rule that picks the epoch kept
+    restart_parts.append(
+        f"{name}: {kept[zoo.VALIDATION_COLUMN]:+.2f} dB at the epoch it had kept ({int(kept['epoch'])}), "
+        f"{later[zoo.VALIDATION_COLUMN].iloc[0]:+.2f} dB in the first epoch after the restart and "
+        f"{later[zoo.VALIDATION_COLUMN].max():+.2f} dB at best in the {len(later)} after it (standard deviation "
+        f"of its last five epochs before the restart: {spread:.2f} dB)")
+fell = sum(d > 0 for d, _ in dips)
+beyond = sum(d > 2 * sp for d, sp in dips)
+restart_verdict = (f"The first epoch after the restart scored below the kept epoch in {fell} of {len(dips)} runs, "
+                   + ("by no more than twice that standard deviation in every one: these runs cannot tell the "
+                      "jolt from the ordinary noise between epochs" if not beyond else
+                      f"by more than twice that standard deviation in {beyond}: the jolt shows")
+                   + f"; {sum(gains)} of {len(dips)} then found a better validation loss, and so a new epoch "
+                   "to keep, before they stopped.")
+glue("restart_effect", Markdown("; ".join(restart_parts) + ". " + restart_verdict if restart_parts
+                                else "no run was extended, so there is nothing to compare."), display=False)
 
 # %% [markdown]
 # ## Same network, the book's loss
@@ -1110,8 +1158,8 @@ glue("listen_gains", "; ".join(f"{name} {metrics.si_sdr_db(sounds['clean'], out)
 #    SI-SDR, and what would you expect to hear?
 # 4. **Mask bound.** `models.MASK_BOUND` limits how much the complex mask may amplify a bin. Look at the
 #    oracle PSM's clip to $[0, 1]$ and explain why a bound above 1 can still help a learned mask.
-# 5. **One loss for every seed.** `make release-zoo-si-sdr ZOO_SI_SDR_SEEDS=mel_cnn ZOO_BUDGET=900` retrains
-#    the mel autoencoder on the book's loss (`ZOO_BUDGET` seconds at most, resumable) into
+# 5. **One loss for every seed.** `make release-zoo-si-sdr ZOO_SI_SDR_SEEDS=mel_cnn ZOO_SI_SDR_BUDGET=900`
+#    retrains the mel autoencoder on the book's loss (`ZOO_SI_SDR_BUDGET` seconds at most, resumable) into
 #    `models/release/zoo/mel_cnn-si_sdr`; rerun this chapter and it joins the table. Does the mel gain head
 #    gain as much from the change of loss as the magnitude head of the report's autoencoder? Predict before
 #    you run it.
@@ -1122,3 +1170,10 @@ glue("listen_gains", "; ".join(f"{name} {metrics.si_sdr_db(sounds['clean'], out)
 #    and check that they give the same output on one clip: why do they (`models.transfer_weights`, and the
 #    block's zero-initialised projections)? What would a block that started from random weights do to the
 #    release model's first epochs?
+# 7. **A restart's first step.** Copy `models/release/zoo/minimal_cae` to `runs/restart` and run
+#    `digitdenoise train --model minimal_cae --dataset fsdd --epochs 200 --clips-per-epoch 2000 --patience 6
+#    --lr-patience 3 --time-budget 3600 --extend --out runs/restart`. Why does it not train (read its
+#    message and the run's `stopped`)? Then raise `--patience` to 8 in the command: what does it say now, and
+#    why does a different patience count as a different run? Finally, in a notebook, build a fresh Adam
+#    optimiser and take one step on a weight with gradient $10^{-6}$ and one with gradient $1$: how far does
+#    each move, and how does that square with the formula in "Going on after a stop"?

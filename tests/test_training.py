@@ -540,3 +540,27 @@ def test_the_committed_seed_models_replay_to_the_epoch_they_kept():
         assert state["seconds"] == pytest.approx(saved["train_seconds"])
         if saved["stopped"] == "early stopping":
             assert state["wait"] >= tcfg.patience, folder  # the replay agrees with why the run stopped
+
+
+def test_cli_extend_leaves_a_committed_run_that_stopped_early_untouched(data_home, tmp_path, capsys):
+    import shutil
+
+    from digitdenoise import cli
+
+    committed = ROOT / "models" / "release" / "zoo" / "minimal_cae"
+    if not (committed / "model.keras").is_file():
+        pytest.skip("the committed seed models are not in this checkout")
+    folder = tmp_path / "minimal_cae"
+    shutil.copytree(committed, folder, ignore=shutil.ignore_patterns("checkpoint.keras", "state.json", "best.keras"))
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    args = ["--data-home", str(data_home), "train", "--model", "minimal_cae", "--dataset", "fsdd", "--epochs", "200",
+            "--clips-per-epoch", "2000", "--patience", "6", "--lr-patience", "3", "--time-budget", "3600",
+            "--extend", "--out", str(folder)]
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "is not extended: it stopped early" in out and "nothing trained" in out
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    patience = args.index("--patience") + 1
+    assert cli.main(args[:patience] + ["8"] + args[patience + 1:]) == 2  # another patience: another run
+    assert "holds a run with a different configuration" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

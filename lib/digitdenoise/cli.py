@@ -248,8 +248,7 @@ def _main(args) -> int:
         result = training.train_model(prepared.train_clean, prepared.source, prepared.val_noisy,
                                       prepared.val_clean, prepared.cfg, tcfg, args.out,
                                       speakers=prepared.train_speakers, extend=args.extend)
-        print(f"trained {args.model} for {len(result.history)} epochs ({result.stopped}) in "
-              f"{result.seconds:.0f} s; saved to {result.out_dir}")
+        _report_training(args.model, result)
     elif args.command == "export":
         _export(args)
     elif args.command == "build":
@@ -310,8 +309,17 @@ def _train_general(args) -> None:
     print(f"general recipe: {len(prepared.mixer)} training windows, {len(prepared.val_noisy)} validation pairs")
     result = training.train_model(prepared.mixer.clean, None, prepared.val_noisy, prepared.val_clean, prepared.cfg,
                                   tcfg, args.out, mixer=prepared.mixer, extend=args.extend)
-    print(f"trained {args.model} for {len(result.history)} epochs ({result.stopped}) in "
-          f"{result.seconds:.0f} s; saved to {result.out_dir}")
+    _report_training(args.model, result)
+
+
+def _report_training(model: str, result) -> None:
+    """The last line of ``digitdenoise train``: what the run holds now, and whether this call trained."""
+    if result.resumed_from and result.resumed_from >= len(result.history):
+        print(f"nothing trained: {result.out_dir} holds {model} after {len(result.history)} epochs "
+              f"({result.stopped}, {result.seconds:.0f} s in all)")
+    else:
+        print(f"trained {model} for {len(result.history)} epochs ({result.stopped}) in "
+              f"{result.seconds:.0f} s; saved to {result.out_dir}")
 
 
 def _network_options(items: list[str]) -> dict | None:
