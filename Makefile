@@ -226,9 +226,10 @@ release-zoo: install
 # The same seeds trained end to end on the release model's loss (negative SI-SDR of the waveform) instead
 # of their own feature-domain loss: report_cae's own loss falls while its output goes silent (chapter 5),
 # so its architecture is compared on the book's loss. Same data, clips per epoch and patience; a larger
-# budget (ZOO_SI_SDR_BUDGET: it trains about 4 minutes an epoch, and was still improving at 3600 s). Its
-# batch-norm layers keep Keras' default momentum (0.99), whose moving averages lag a network that is still
-# changing fast; --precise-bn re-estimates them on 30 training batches before each validation (chapter 5).
+# budget (ZOO_SI_SDR_BUDGET: report_cae trains 2 to 4 minutes an epoch here, and was still improving at
+# 3600 s). Its batch-norm layers keep Keras' default momentum (0.99), whose moving averages lag a network
+# that is still changing fast; --precise-bn re-estimates them on 30 training batches before each validation
+# (chapter 5).
 release-zoo-si-sdr: install
 	$(DD) fetch fsdd noise
 	@for m in $(ZOO_SI_SDR_SEEDS); do \
