@@ -33,7 +33,7 @@
 #
 # ```{admonition} Key results of this run
 # :class: important
-# * Trained until they stopped or their time budget ran out (recorded runs), the best seed model, **{glue:text}`best_seed`**, raises the
+# * {glue:text}`zoo_until_kr`, the best seed model, **{glue:text}`best_seed`**, raises the
 #   validation SI-SDR by {glue:text}`best_seed_value` dB; **{glue:text}`best_budget`** leads the table with
 #   {glue:text}`best_budget_value` dB. On convergence: {glue:text}`zoo_flat`.
 # * The general release model was fine-tuned in two stages for {glue:text}`rel_total_minutes` minutes on many
@@ -430,6 +430,11 @@ if own_loss:
 if unjudged:
     parts.append(f"{', '.join(unjudged)} cannot be judged (too few epochs, or no per-epoch SI-SDR)")
 glue("zoo_flat", "; ".join(parts), display=False)
+seed_stops = set(stopped_by.astype(str))
+glue("zoo_until_kr", ("Trained until their own validation loss stopped improving (recorded runs)"
+                      if seed_stops == {"early stopping"} else
+                      "Trained until they stopped or their time budget ran out (recorded runs)"
+                      if zoo_dirs else "Trained for this profile's short budget here"), display=False)
 extended = summary["extended after epoch"].fillna("") if "extended after epoch" in summary else pd.Series(dtype=str)
 extended = extended[extended != ""]
 glue("zoo_extended", Markdown(
