@@ -202,12 +202,14 @@ release-model-fsdd: install
 # The four seed models of chapter 5, each trained until its validation loss stops improving (early
 # stopping on the FSDD validation speaker, the FSDD recipe of the previous release fsdd-mask_unet: same
 # voices, same noise types, same SNR range), at its seed's learning rate. Budgets on a 2-core CPU:
-# ZOO_BUDGET seconds per model at most (cumulative over resumes and extensions). The weights, config,
-# history and quality.json (-8 dB white noise, FSDD test speaker) are committed under models/release/zoo/
-# (< 2 MB each; the resumable checkpoint beside them is git-ignored); chapters 5 and 6 load them. Run it
+# ZOO_BUDGET seconds per model (cumulative over resumes and extensions; a run stops after the epoch that
+# crosses it). The weights, config, history and quality.json (-8 dB white noise, FSDD test speaker) are
+# committed under models/release/zoo/ (< 2 MB each; the resumable checkpoint beside them is git-ignored);
+# chapters 5 and 6 load them. Run it
 # again to continue: a run whose checkpoint is still here resumes from it, and a committed run without it
 # (a fresh clone) is extended from its kept weights (--extend: history, best score, learning rate and
-# seconds carry on, the optimiser starts afresh) unless it stopped early. The two fast models see all
+# seconds carry on, the optimiser starts afresh) unless it stopped early; as committed, every run had
+# stopped early, so it trains nothing and only re-measures quality.json. The two fast models see all
 # 2,000 training clips per epoch, the two slow ones 500.
 ZOO_DIR := models/release/zoo
 ZOO_SEEDS ?= mel_cnn minimal_cae seed_unet report_cae
@@ -226,8 +228,8 @@ release-zoo: install
 # The same seeds trained end to end on the release model's loss (negative SI-SDR of the waveform) instead
 # of their own feature-domain loss: report_cae's own loss falls while its output goes silent (chapter 5),
 # so its architecture is compared on the book's loss. Same data, clips per epoch and patience; a larger
-# budget (ZOO_SI_SDR_BUDGET: report_cae trains 2 to 4 minutes an epoch here, and was still improving at
-# 3600 s). Its batch-norm layers keep Keras' default momentum (0.99), whose moving averages lag a network
+# budget (ZOO_SI_SDR_BUDGET: report_cae trained 2 to 6 minutes an epoch on 2 cores, and was still improving
+# at 3600 s). Its batch-norm layers keep Keras' default momentum (0.99), whose moving averages lag a network
 # that is still changing fast; --precise-bn re-estimates them on 30 training batches before each validation
 # (chapter 5).
 release-zoo-si-sdr: install

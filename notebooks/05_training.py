@@ -468,20 +468,24 @@ glue("zoo_times", zoo_times, display=False)
 #
 # ### Going on after a stop
 #
-# A run killed between epochs resumes exactly, because its checkpoint holds the optimiser's state as well
-# as the weights. The repository commits less: the weights the run kept, its history and its record. From
-# the history, `digitdenoise train --extend` replays everything the run's rules decided (the best loss, the
-# epochs since it, the halved learning rate), and the one thing it cannot rebuild is the optimiser. Adam
+# A run killed between epochs continues where it stopped, because its checkpoint holds the optimiser's
+# state as well as the weights. The repository commits less: the weights the run kept, its history and its
+# record. From the history, `digitdenoise train --extend` replays everything the run's rules decided (the
+# best loss, the epochs since it, the halved learning rate); what it cannot rebuild is the rest. It starts
+# from the weights of the epoch the run kept, not its last epoch's, and with a fresh optimiser. Adam
 # {cite:p}`kingma2015adam` keeps, for every weight, running means of its gradient $g_t$ and of its square,
 # and steps by their ratio:
 #
 # $$m_t = \beta_1 m_{t-1} + (1-\beta_1)\, g_t, \qquad v_t = \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2, \qquad
 # \Delta w_t = -\eta\, \frac{m_t / (1-\beta_1^t)}{\sqrt{v_t / (1-\beta_2^t)} + \epsilon}.$$
 #
-# Restarted, $t = 1$ and $m = v = 0$, so the bias corrections give $\Delta w_1 = -\eta\, g_1 / (|g_1| + \epsilon)
-# \approx -\eta\, \operatorname{sign}(g_1)$: every weight moves by the whole learning rate $\eta$, however small
-# its gradient, where a settled optimiser that remembers larger gradients would move it less. That is why
-# an extension goes on at the replayed, reduced learning rate rather than the initial one. In these runs:
+# Restarted, the moments start again from zero at $t = 1$, so the bias corrections give $\Delta w_1 = -\eta\, g_1 / (|g_1| + \epsilon)
+# \approx -\eta\, \operatorname{sign}(g_1)$: every weight whose gradient is well above $\epsilon$ moves by the
+# whole learning rate $\eta$, where a settled optimiser, whose $v$ remembers the size of earlier gradients,
+# usually moves it less. (Keras adds its $\epsilon = 10^{-7}$ to $\sqrt{v_t}$ before the bias correction,
+# so at $t = 1$ it acts as $\epsilon / \sqrt{1-\beta_2} \approx 3 \cdot 10^{-6}$; exercise 7 measures it.)
+# That is why an extension goes on at the replayed, reduced learning rate rather than the initial one. In
+# these runs:
 # {glue:md}`restart_effect`
 
 # %% tags=["remove-cell"]
@@ -1179,6 +1183,7 @@ glue("listen_gains", "; ".join(f"{name} {metrics.si_sdr_db(sounds['clean'], out)
 #    `digitdenoise train --model minimal_cae --dataset fsdd --epochs 200 --clips-per-epoch 2000 --patience 6
 #    --lr-patience 3 --time-budget 3600 --extend --out runs/restart`. Why does it not train (read its
 #    message and the run's `stopped`)? Then raise `--patience` to 8 in the command: what does it say now, and
-#    why does a different patience count as a different run? Finally, in a notebook, build a fresh Adam
-#    optimiser and take one step on a weight with gradient $10^{-6}$ and one with gradient $1$: how far does
-#    each move, and how does that square with the formula in "Going on after a stop"?
+#    why does a different patience count as a different run? Finally, in a notebook, build a fresh
+#    `keras.optimizers.Adam(learning_rate=1e-3)` and take one step on a weight with gradient $10^{-6}$ and
+#    one with gradient $1$: how far does each move? Work out both from the formula in "Going on after a
+#    stop" with Keras' placement of $\epsilon$, and say which of the two gradients the restart jolts.

@@ -83,7 +83,7 @@ if len(zoo_rows):
     lo_min, hi_min = zoo_rows["training time (min)"].min(), zoo_rows["training time (min)"].max()
     span = f"{lo_min:.0f} to {hi_min:.0f} minutes" if round(lo_min) != round(hi_min) else f"{lo_min:.0f} minutes"
     converged_here = "curve" in zoo_rows.columns  # recorded checkpoints carry their convergence verdict
-    budget_cut = (zoo_rows.index[zoo_rows["stopped by"] != "early stopping"].tolist()
+    budget_cut = (zoo_rows.index[zoo_rows["stopped by"] == "time budget"].tolist()
                   if "stopped by" in zoo_rows.columns else [])
     until = ("until their own validation loss stopped improving" if not budget_cut else
              "until their own validation loss stopped improving or, for " + ", ".join(budget_cut)

@@ -510,22 +510,55 @@ def test_a_finished_run_without_its_checkpoint_is_extended_from_its_kept_weights
     for a, b in zip(started_from[0], first.model.network.get_weights()):
         assert np.array_equal(a, b)
 
-    # nothing left to train: returned as it is, nothing written
-    _committed_like(folder)
-    stamp = (folder / "model.keras").stat().st_mtime_ns
-    same = run(3)
-    assert len(same.history) == 3 and (folder / "model.keras").stat().st_mtime_ns == stamp
-    assert "raise --epochs" in messages[-1]
+    assert info["epochs_run"] == 3
 
-    # another configuration is refused, and so is a folder with no finished run
+    def files():
+        return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    # nothing left to train, with its checkpoint still there or without it: returned as it is, nothing written
+    kept_files = files()
+    same = run(3, extend=False)
+    assert len(same.history) == 3 and files() == kept_files and "raise --epochs" in messages[-1]
+    _committed_like(folder)
+    kept_files = files()
+    same = run(3)
+    assert len(same.history) == 3 and files() == kept_files and "raise --epochs" in messages[-1]
+
+    # another configuration is refused
     with pytest.raises(training.ParameterError, match="different configuration"):
         run(4, batch_size=4)
+    # a history that is not the saved run's (an extension killed after its checkpoint was lost, or one
+    # edited by hand) does not replay
+    tcfg = training.TrainConfig(model="minimal_cae", epochs=9, batch_size=8, seed=3, kinds=("white", "pink", "babble"),
+                                patience=5)
+    history = pd.read_csv(folder / "history.csv")
+    pd.concat([history, history.tail(1).assign(epoch=4)]).to_csv(tmp_path / "copy" / "history.csv", index=False)
+    with pytest.raises(training.DataError, match="more than the run saved beside it recorded"):
+        training.recorded_state(tmp_path / "copy", tcfg)
+    history.assign(learning_rate=[1e-3, 5e-4, 1e-3]).head(2).to_csv(tmp_path / "copy" / "history.csv", index=False)
+    with pytest.raises(training.DataError, match="does not replay"):
+        training.recorded_state(tmp_path / "copy", tcfg)
+    (tmp_path / "copy" / "history.csv").unlink()
     with pytest.raises(training.DataError, match="missing history.csv"):
-        (tmp_path / "copy" / "history.csv").unlink()
-        training.recorded_state(tmp_path / "copy", training.TrainConfig(model="minimal_cae"))
+        training.recorded_state(tmp_path / "copy", tcfg)
+
+    # a checkpoint older than the run recorded beside it is not resumed over it
+    shutil.copytree(folder, tmp_path / "stale")
+    (tmp_path / "stale" / "history.csv").write_text((folder / "history.csv").read_text()
+                                                    + (folder / "history.csv").read_text().splitlines()[-1] + "\n")
+    shutil.copy(tmp_path / "copy" / "model.keras", tmp_path / "stale" / "checkpoint.keras")
+    (tmp_path / "stale" / "state.json").write_text(json.dumps({**training.recorded_state(folder, tcfg), "epoch": 1,
+                                                               "history": history.head(2).to_dict("records")}))
+    stale = (tmp_path / "stale" / "history.csv").read_text()
+    with pytest.raises(training.ParameterError, match="checkpoint .* is older than the run recorded"):
+        training.train_model(w, noise.NoiseSource(8000), vn, v, CFG, tcfg, tmp_path / "stale", speakers=speakers,
+                             verbose=0, echo=messages.append)
+    assert (tmp_path / "stale" / "history.csv").read_text() == stale
 
 
 def test_the_committed_seed_models_replay_to_the_epoch_they_kept():
+    # recorded_state raises where a history does not replay: its learning rates, its kept epoch and its
+    # length must all follow from the run's own rules and record
     from digitdenoise import zoo
 
     folders = [*zoo.release_zoo().values(), *zoo.book_loss_runs().values()]
@@ -537,7 +570,6 @@ def test_the_committed_seed_models_replay_to_the_epoch_they_kept():
         state = training.recorded_state(folder, tcfg)
         assert state["best_epoch"] == saved["best_epoch"], folder
         assert len(state["history"]) == len(pd.read_csv(folder / "history.csv"))
-        assert state["seconds"] == pytest.approx(saved["train_seconds"])
         if saved["stopped"] == "early stopping":
             assert state["wait"] >= tcfg.patience, folder  # the replay agrees with why the run stopped
 

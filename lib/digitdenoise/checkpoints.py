@@ -9,6 +9,7 @@ Split out of :mod:`digitdenoise.training`, which re-exports every name (``traini
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
@@ -125,13 +126,28 @@ def recorded_state(folder: str | Path, tcfg: TrainConfig) -> dict:
                              "weights is not committed); resume it from its checkpoint instead.")
     import pandas as pd
 
-    rows = [{k: v.item() if hasattr(v, "item") else v for k, v in row.items() if not pd.isna(v)}
-            for row in pd.read_csv(files[2]).to_dict("records")]  # plain ints and floats, at full precision
-    if not rows:
-        raise DataError(f"{files[2]} is empty: nothing to extend.")
+    table = pd.read_csv(files[2])
+    missing = [c for c in ("epoch", "val_loss", "learning_rate") if c not in table.columns]
+    if missing or table.empty:
+        raise DataError(f"{files[2]} " + (f"has no column {', '.join(missing)}" if missing else "is empty")
+                        + ": it is not a history this version can replay, so the run cannot be extended.")
+    required = {"epoch", "val_loss", "learning_rate"}  # kept even where NaN: an epoch with a NaN loss counts
+    rows = [{k: v.item() if hasattr(v, "item") else v for k, v in row.items() if k in required or not pd.isna(v)}
+            for row in table.to_dict("records")]  # plain ints and floats
+    recorded = info.get("epochs_run")
+    if recorded is not None and recorded != len(rows) or (
+            recorded is None and "epoch_seconds" in table and table["epoch_seconds"].sum() > info.get(
+                "train_seconds", float("inf")) + 1.0):
+        raise DataError(f"{files[2]} holds {len(rows)} epochs, more than the run saved beside it recorded: an "
+                        "extension was interrupted and its checkpoint is gone. Restore the folder's history.csv "
+                        "(git checkout) to extend the saved run, or delete the folder to train afresh.")
     state = {"fingerprint": tcfg.fingerprint(), "epoch": -1, "best": None, "best_epoch": None, "wait": 0,
              "lr_wait": 0, "lr": tcfg.lr, "history": [], "seconds": 0.0}
     for row in rows:
+        if state["epoch"] >= 0 and not math.isclose(state["lr"], row["learning_rate"], rel_tol=1e-6):
+            raise DataError(f"{files[2]}: epoch {row['epoch']} trained at learning rate {row['learning_rate']:g}, but "
+                            f"the run's rules (lr_patience {tcfg.lr_patience}, factor {tcfg.lr_factor:g}) give "
+                            f"{state['lr']:g}; the history does not replay, so the run cannot be extended.")
         state["lr"] = float(row["learning_rate"])  # the rate the epoch trained at
         schedule_step(state, float(row["val_loss"]), int(row["epoch"]), tcfg)
         state["epoch"] = int(row["epoch"]) - 1
@@ -144,6 +160,34 @@ def recorded_state(folder: str | Path, tcfg: TrainConfig) -> dict:
     state["extensions"] = [*info.get("extensions", []),
                            {"after_epoch": state["epoch"] + 1, "seconds_before": round(state["seconds"], 1)}]
     return state
+
+
+def _nothing_left(state: dict, tcfg: TrainConfig) -> tuple[str, str] | None:
+    """``(why it stopped, a message)`` when a resumed or extended run has nothing left to train under
+    ``tcfg``'s patience, epochs and time budget; ``None`` when it has."""
+    if state["epoch"] < 0:
+        return None
+    if state["wait"] >= tcfg.patience:
+        return ("early stopping", f"it stopped early ({state['wait']} epochs without a better validation loss; "
+                                  f"patience {tcfg.patience})")
+    if state["epoch"] + 1 >= tcfg.epochs:
+        return ("epochs", f"it has run {state['epoch'] + 1} epochs already (epochs={tcfg.epochs}); raise --epochs")
+    if tcfg.time_budget_s is not None and state["seconds"] >= tcfg.time_budget_s:
+        return ("time budget", f"it has trained {state['seconds']:.0f} s already (time budget "
+                               f"{tcfg.time_budget_s:.0f} s, cumulative); raise --time-budget")
+    return None
+
+
+def _refuse_stale_checkpoint(out_dir: Path, state: dict) -> None:
+    """A resumable checkpoint older than the run recorded beside it (the folder's ``history.csv`` has more
+    epochs, e.g. an extension pulled from git) would overwrite that run: refuse it, saying what to do."""
+    import pandas as pd
+
+    history = out_dir / "history.csv"
+    if history.is_file() and len(pd.read_csv(history)) > len(state["history"]):
+        raise ParameterError(f"{out_dir}: its checkpoint (after epoch {state['epoch'] + 1}) is older than the run "
+                             "recorded in its history.csv; delete checkpoint.keras and state.json there to go on "
+                             "from the recorded run with --extend, or use another folder.")
 
 
 def _trained_on_speech_commands(config: dict) -> bool:

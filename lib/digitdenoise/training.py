@@ -29,6 +29,7 @@ from ._io import write_json, write_text
 from .checkpoints import (_save, chapter5_folders, config_fingerprint, heard_speech_commands_noise,  # noqa: F401
                           load_chapter5_models, load_denoiser, recorded_state, save_denoiser, saved_info,
                           schedule_step)
+from .checkpoints import _nothing_left, _refuse_stale_checkpoint
 from .config import check_number
 from .denoising import (MAX_BATCH_FRAMES, MIN_CONTEXT_S, PRECISIONS, _bfloat16_network,  # noqa: F401
                         _inference_fn, _quiet_tensorflow, cpu_has_bfloat16, denoise_batch, denoise_signals,
@@ -274,16 +275,22 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
                 raise ParameterError(f"{out_dir} holds a run with a different configuration; use another folder "
                                      "or delete it to start afresh.")
             state = saved
+            _refuse_stale_checkpoint(out_dir, state)
             resumed_from = state["epoch"] + 1
+            finished = _nothing_left(state, tcfg)
+            if finished and (out_dir / "model.keras").is_file():  # a finished run: returned, nothing rewritten
+                echo(f"{out_dir} is not trained further: {finished[1]}")
+                return TrainResult(load_denoiser(out_dir)[0], pd.DataFrame(state["history"]), state["seconds"],
+                                   out_dir, finished[0], resumed_from)
             trainable = keras.models.load_model(ckpt)
             echo(f"resuming {tcfg.model} after epoch {state['epoch'] + 1} from {ckpt}")
         elif extend and (out_dir / "model.keras").is_file():
             state = recorded_state(out_dir, tcfg)
             resumed_from = state["epoch"] + 1
             kept, _ = load_denoiser(out_dir)
-            left = _extension_left(state, tcfg)
-            if left is not None:
-                echo(f"{out_dir} is not extended: {left}")
+            finished = _nothing_left(state, tcfg)
+            if finished:
+                echo(f"{out_dir} is not extended: {finished[1]}")
                 return TrainResult(kept, pd.DataFrame(state["history"]), state["seconds"], out_dir,
                                    state["stopped"], resumed_from)
             models.transfer_weights(kept.network, denoiser.network)
@@ -331,8 +338,9 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
     if tcfg.average_weights and state.get("averaged", 0) > 0:
         averaged = keras.models.load_model(average_file)
     start = time.perf_counter() - state["seconds"]
-    stopped = "epochs"
-    for epoch in range(state["epoch"] + 1, tcfg.epochs):
+    finished = _nothing_left(state, tcfg)  # a resumed run killed after its last epoch, before it was saved
+    stopped = finished[0] if finished else "epochs"
+    for epoch in range(state["epoch"] + 1, tcfg.epochs if not finished else 0):
         trainable.optimizer.learning_rate.assign(state["lr"])
         t0 = time.perf_counter()
         with _quiet_tensorflow():
@@ -388,22 +396,11 @@ def train_model(train_clean: np.ndarray, source: NoiseSource, val_noisy: np.ndar
     clipnorm = tcfg.clipnorm if tcfg.clipnorm is not None else entry.clipnorm
     extra = {"stopped": stopped, "best_epoch": state["best_epoch"], "train_seconds": state["seconds"],
              "learning_rate_used": tcfg.lr, "clipnorm_used": clipnorm}
+    extra["epochs_run"] = len(state["history"])  # what an extension checks history.csv against
     if state.get("extensions"):
         extra["extensions"] = state["extensions"]
     save_denoiser(final, out_dir, tcfg, extra=extra)
     return TrainResult(final, pd.DataFrame(state["history"]), state["seconds"], out_dir, stopped, resumed_from)
-
-
-def _extension_left(state: dict, tcfg: TrainConfig) -> str | None:
-    """Why an extended run has nothing left to train (``None``: it has)."""
-    if state["wait"] >= tcfg.patience:
-        return f"it stopped early ({state['wait']} epochs without a better validation loss; patience {tcfg.patience})"
-    if state["epoch"] + 1 >= tcfg.epochs:
-        return f"it has run {state['epoch'] + 1} epochs already (epochs={tcfg.epochs}); raise --epochs"
-    if tcfg.time_budget_s is not None and state["seconds"] >= tcfg.time_budget_s:
-        return (f"it has trained {state['seconds']:.0f} s already (time budget {tcfg.time_budget_s:.0f} s, "
-                "cumulative); raise --time-budget")
-    return None
 
 
 def _load_teacher(path: str, cfg: FeatureConfig) -> models.Denoiser:
