@@ -533,7 +533,7 @@ def test_a_finished_run_without_its_checkpoint_is_extended_from_its_kept_weights
                                 patience=5)
     history = pd.read_csv(folder / "history.csv")
     pd.concat([history, history.tail(1).assign(epoch=4)]).to_csv(tmp_path / "copy" / "history.csv", index=False)
-    with pytest.raises(training.DataError, match="more than the run saved beside it recorded"):
+    with pytest.raises(training.DataError, match="holds 4 epochs, not the 2 epochs the run saved"):
         training.recorded_state(tmp_path / "copy", tcfg)
     history.assign(learning_rate=[1e-3, 5e-4, 1e-3]).head(2).to_csv(tmp_path / "copy" / "history.csv", index=False)
     with pytest.raises(training.DataError, match="does not replay"):

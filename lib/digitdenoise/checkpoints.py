@@ -138,9 +138,11 @@ def recorded_state(folder: str | Path, tcfg: TrainConfig) -> dict:
     if recorded is not None and recorded != len(rows) or (
             recorded is None and "epoch_seconds" in table and table["epoch_seconds"].sum() > info.get(
                 "train_seconds", float("inf")) + 1.0):
-        raise DataError(f"{files[2]} holds {len(rows)} epochs, more than the run saved beside it recorded: an "
-                        "extension was interrupted and its checkpoint is gone. Restore the folder's history.csv "
-                        "(git checkout) to extend the saved run, or delete the folder to train afresh.")
+        raise DataError(f"{files[2]} holds {len(rows)} epochs, not the "
+                        + (f"{recorded} " if recorded is not None else "")
+                        + "epochs the run saved beside it recorded: an extension was interrupted and its "
+                        "checkpoint is gone, or the file was edited. Restore the folder's history.csv (git "
+                        "checkout) to extend the saved run, or delete the folder to train afresh.")
     state = {"fingerprint": tcfg.fingerprint(), "epoch": -1, "best": None, "best_epoch": None, "wait": 0,
              "lr_wait": 0, "lr": tcfg.lr, "history": [], "seconds": 0.0}
     for row in rows:
