@@ -482,31 +482,22 @@ glue("zoo_times", zoo_times, display=False)
 # Restarted, the moments start again from zero at $t = 1$, so the bias corrections give $\Delta w_1 = -\eta\, g_1 / (|g_1| + \epsilon)
 # \approx -\eta\, \operatorname{sign}(g_1)$: every weight whose gradient is well above $\epsilon$ moves by the
 # whole learning rate $\eta$, where a settled optimiser, whose $v$ remembers the size of earlier gradients,
-# usually moves it less. (Keras adds its $\epsilon = 10^{-7}$ to $\sqrt{v_t}$ before the bias correction,
-# so at $t = 1$ it acts as $\epsilon / \sqrt{1-\beta_2} \approx 3 \cdot 10^{-6}$; exercise 7 measures it.)
+# usually moves it less. (Keras adds its $\epsilon$, {glue:text}`adam_eps`, to $\sqrt{v_t}$ before the bias
+# correction, so with its $\beta_2$ of {glue:text}`adam_beta2` it acts at $t = 1$ as
+# $\epsilon / \sqrt{1-\beta_2} \approx$ {glue:text}`adam_eps_t1`; exercise 7 measures it.)
 # That is why an extension goes on at the replayed, reduced learning rate rather than the initial one. In
 # these runs:
 # {glue:md}`restart_effect`
 
 # %% tags=["remove-cell"]
-restart_parts, dips, gains = [], [], []
-for name, h in histories.items():
-    extensions = (infos.get(name) or {}).get("extensions") or []
-    if not extensions or zoo.VALIDATION_COLUMN not in h:
-        continue
-    after = int(extensions[0]["after_epoch"])
-    before, later = h[h["epoch"] <= after], h[h["epoch"] > after]
-    if not len(later):
-        continue
-    kept = before.loc[before["val_loss"].idxmin()]
-    spread = before[zoo.VALIDATION_COLUMN].tail(5).std()
-    dips.append((kept[zoo.VALIDATION_COLUMN] - later[zoo.VALIDATION_COLUMN].iloc[0], spread))
-    gains.append(later["val_loss"].min() < kept["val_loss"] - 1e-6)  # the rule that picks the epoch kept
-    restart_parts.append(
-        f"{name}: {kept[zoo.VALIDATION_COLUMN]:+.2f} dB at the epoch it had kept ({int(kept['epoch'])}), "
-        f"{later[zoo.VALIDATION_COLUMN].iloc[0]:+.2f} dB in the first epoch after the restart and "
-        f"{later[zoo.VALIDATION_COLUMN].max():+.2f} dB at best in the {len(later)} after it (standard deviation "
-        f"of its last five epochs before the restart: {spread:.2f} dB)")
+effects = {name: zoo.restart_effect(h, infos.get(name) or {}) for name, h in histories.items()}
+effects = {name: e for name, e in effects.items() if e is not None}
+restart_parts = [f"{name}: {e.kept_db:+.2f} dB at the epoch it had kept ({e.kept_epoch}), {e.first_after_db:+.2f} dB "
+                 f"in the first epoch after the restart and {e.best_after_db:+.2f} dB at best in the {e.epochs_after} "
+                 f"after it (standard deviation of its last five epochs before the restart: {e.spread_db:.2f} dB)"
+                 for name, e in effects.items()]
+dips = [(e.dip_db, e.spread_db) for e in effects.values()]
+gains = [e.new_epoch_kept for e in effects.values()]
 fell = sum(d > 0 for d, _ in dips)
 beyond = sum(d > 2 * sp for d, sp in dips)
 restart_verdict = (f"The first epoch after the restart scored below the kept epoch in {fell} of {len(dips)} runs, "
@@ -515,6 +506,12 @@ restart_verdict = (f"The first epoch after the restart scored below the kept epo
                       f"by more than twice that standard deviation in {beyond}: the jolt shows")
                    + f"; {sum(gains)} of {len(dips)} then found a better validation loss, and so a new epoch "
                    "to keep, before they stopped.")
+import keras  # already loaded by digitdenoise.training
+
+adam = keras.optimizers.Adam()  # the optimiser every model here trains with, at Keras' defaults
+glue("adam_eps", f"{adam.epsilon:.0e}", display=False)
+glue("adam_beta2", f"{adam.beta_2:g}", display=False)
+glue("adam_eps_t1", f"{adam.epsilon / math.sqrt(1 - adam.beta_2):.1e}", display=False)
 glue("restart_effect", Markdown("; ".join(restart_parts) + ". " + restart_verdict if restart_parts
                                 else "no run was extended, so there is nothing to compare."), display=False)
 
@@ -1143,11 +1140,14 @@ glue("listen_gains", "; ".join(f"{name} {metrics.si_sdr_db(sounds['clean'], out)
 # * Every model maps a noisy waveform to a denoised one through the same STFT front end; they differ in the
 #   network, its output (magnitude, mel gain or complex mask) and its loss.
 # * A short live run shows a model learning; only a run to convergence shows what an architecture can do.
-#   Trained until they stopped or ran out of time ({glue:text}`zoo_times`; the convergence verdict above
-#   says which), the best seed model,
+#   {glue:text}`zoo_until_kr` ({glue:text}`zoo_times`; the convergence verdict above says how each ended),
+#   the best seed model,
 #   {glue:text}`best_seed`, reaches {glue:text}`best_seed_value` dB, and {glue:text}`best_budget` leads
 #   with {glue:text}`best_budget_value` dB. Every output format could reach far more (the ceiling column):
 #   what separates the models is the loss they are trained on.
+# * A run continued from its committed record (`--extend`) keeps its history and learning-rate schedule but
+#   restarts its optimiser from the epoch it kept; Adam's first step after a restart is about the whole
+#   learning rate, which is why the extension keeps the reduced one.
 # * The general release model trains on many voices, noise families, channels and clean inputs with a
 #   capped SI-SDR loss; its figures here are recorded from `make release-model`, fine-tuned in two stages
 #   for {glue:text}`rel_total_minutes` minutes from the FSDD-only model.

@@ -596,3 +596,24 @@ def test_cli_extend_leaves_a_committed_run_that_stopped_early_untouched(data_hom
     assert cli.main(args[:patience] + ["8"] + args[patience + 1:]) == 2  # another patience: another run
     assert "holds a run with a different configuration" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_a_run_that_cannot_be_replayed_is_refused_by_name(tmp_path):
+    tcfg = training.TrainConfig(model="minimal_cae", average_weights=True)
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "model.keras").write_bytes(b"")
+    (folder / "train_config.json").write_text(json.dumps({"train_config": tcfg.to_dict(), "best_epoch": 1,
+                                                          "train_seconds": 10.0}))
+    pd.DataFrame({"epoch": [1], "val_loss": [0.5], "learning_rate": [1e-3]}).to_csv(folder / "history.csv", index=False)
+    with pytest.raises(training.ParameterError, match="weight-averaged run cannot be extended"):
+        training.recorded_state(folder, tcfg)
+    plain = training.TrainConfig(model="minimal_cae")
+    (folder / "train_config.json").write_text(json.dumps({"train_config": plain.to_dict(), "best_epoch": 1,
+                                                          "train_seconds": 10.0}))
+    pd.DataFrame({"epoch": [1], "val_loss": [0.5]}).to_csv(folder / "history.csv", index=False)
+    with pytest.raises(training.DataError, match=r"history.csv has no column learning_rate"):
+        training.recorded_state(folder, plain)
+    pd.DataFrame({"epoch": [1], "val_loss": [0.5], "learning_rate": [plain.lr]}).to_csv(folder / "history.csv",
+                                                                                          index=False)
+    assert training.recorded_state(folder, plain)["best_epoch"] == 1  # the same files, replayable

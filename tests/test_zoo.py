@@ -112,3 +112,17 @@ def test_training_stages_follow_the_release_models_own_chain(tmp_path):
     assert small[0]["init_from"] is None  # the small model's chain starts from random weights
     with pytest.raises(DataError, match="is not a trained checkpoint folder"):
         zoo.training_stages(tmp_path)
+
+
+def test_restart_effect_reads_the_first_extension_of_a_run():
+    history = pd.DataFrame({"epoch": [1, 2, 3, 4, 5, 6], "val_loss": [5.0, 3.0, 4.0, 3.5, 3.2, 2.9],
+                            zoo.VALIDATION_COLUMN: [0.0, 2.0, 1.0, 1.5, 1.8, 2.5]})
+    effect = zoo.restart_effect(history, {"extensions": [{"after_epoch": 4, "seconds_before": 100.0}]})
+    assert (effect.kept_epoch, effect.kept_db, effect.first_after_db, effect.best_after_db) == (2, 2.0, 1.8, 2.5)
+    assert effect.epochs_after == 2 and effect.new_epoch_kept and np.isclose(effect.dip_db, 0.2)
+    assert np.isclose(effect.spread_db, np.std([0.0, 2.0, 1.0, 1.5], ddof=1))
+    worse = history.assign(val_loss=[5.0, 3.0, 4.0, 3.5, 3.2, 3.1])
+    assert not zoo.restart_effect(worse, {"extensions": [{"after_epoch": 4}]}).new_epoch_kept
+    assert zoo.restart_effect(history, {}) is None  # never extended
+    assert zoo.restart_effect(history, {"extensions": [{"after_epoch": 6}]}) is None  # nothing after it
+    assert zoo.restart_effect(history.drop(columns=zoo.VALIDATION_COLUMN), {"extensions": [{"after_epoch": 4}]}) is None

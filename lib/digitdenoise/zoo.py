@@ -176,3 +176,44 @@ def training_stages(folder: str | Path) -> list[dict]:
         if earlier is None or not earlier.name.startswith(folder.name) or not (earlier / "train_config.json").is_file():
             return stages[::-1]
         current = earlier
+
+
+@dataclasses.dataclass(frozen=True)
+class RestartEffect:
+    """What the first extension of a recorded run did (chapter 5, "Going on after a stop"): validation
+    SI-SDR improvements in dB at the epoch kept before the restart, in the first epoch after it and at best
+    after it, the standard deviation of the last five epochs before it (the ordinary noise between epochs),
+    and whether an epoch after it beat the kept validation loss (and so became the epoch kept)."""
+
+    after_epoch: int
+    kept_epoch: int
+    kept_db: float
+    first_after_db: float
+    best_after_db: float
+    epochs_after: int
+    spread_db: float
+    new_epoch_kept: bool
+
+    @property
+    def dip_db(self) -> float:
+        """How far the first epoch after the restart fell below the kept epoch (negative: it rose)."""
+        return self.kept_db - self.first_after_db
+
+
+def restart_effect(history: pd.DataFrame, info: dict) -> RestartEffect | None:
+    """The effect of the first ``--extend`` restart recorded in ``info`` (a ``train_config.json``) on the
+    run's ``history`` (chapter 5); ``None`` for a run never extended, one with no epoch after its restart,
+    or a history without the per-epoch SI-SDR. The epoch kept before the restart is the one with the lowest
+    validation loss, the rule the trainer keeps epochs by."""
+    extensions = info.get("extensions") or []
+    if not extensions or VALIDATION_COLUMN not in history:
+        return None
+    after = int(extensions[0]["after_epoch"])
+    before, later = history[history["epoch"] <= after], history[history["epoch"] > after]
+    if before.empty or later.empty:
+        return None
+    kept = before.loc[before["val_loss"].idxmin()]
+    return RestartEffect(after, int(kept["epoch"]), float(kept[VALIDATION_COLUMN]),
+                         float(later[VALIDATION_COLUMN].iloc[0]), float(later[VALIDATION_COLUMN].max()), len(later),
+                         float(before[VALIDATION_COLUMN].tail(5).std()),
+                         bool(later["val_loss"].min() < kept["val_loss"] - 1e-6))
